@@ -1,0 +1,138 @@
+"""The application factory: settings and plugins in, a Litestar application out.
+
+How a request flows (docs/architecture.md has the picture): uvicorn (forwarded
+headers from trusted proxies) -> Litestar routing -> MetricsMiddleware ->
+RequestContextMiddleware (database session, organization by host, locale) ->
+session and CSRF -> the handler a plugin registered -> a template of the theme.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.handlers import BaseRouteHandler
+from litestar.static_files import create_static_files_router
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+from core import spaces
+from core.db import make_engine, make_sessionmaker
+from core.i18n import Catalogs, translated
+from core.richtext import safe
+from core.observability import MetricsMiddleware, configure_logging, security_headers
+from core.plugins import PluginError, Registry
+from core.queue import Queue
+from core.sessions import SessionConfig
+from core.settings import ROOT, Settings, load_settings
+from core.store import make_store, store_factory
+from core.web import RequestContextMiddleware, error_page, provide_db, provide_organization
+
+CORE_LOCALE = ROOT / "core" / "locale"
+
+
+def template_environment(settings: Settings, registry: Registry, catalogs: Catalogs) -> Environment:
+    """Theme templates first, then the default theme, then each plugin's ``templates/`` folder.
+
+    ``default:base.html`` (and ``<plugin>:<path>``) name the template a theme overrides,
+    so an override can extend the very template it replaces.
+    """
+    theme_loaders = [FileSystemLoader(str(folder / "templates")) for folder in settings.theme_dirs]
+    plugin_loaders = {name: FileSystemLoader(str(folder)) for name, folder in registry.folders("templates")}
+    prefixed = PrefixLoader({"default": theme_loaders[-1], **plugin_loaders})
+    env = Environment(
+        loader=ChoiceLoader([*theme_loaders, *plugin_loaders.values(), prefixed]),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(catalogs.gettext, catalogs.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["t"] = translated
+    env.globals["static"] = lambda path: f"/static/{path}"
+    env.globals["safe_html"] = safe
+    return env
+
+
+def _plugin_of(handler: BaseRouteHandler, registry: Registry) -> str:
+    module = getattr(handler.fn, "__module__", "") or ""
+    owners = [info.name for info in registry.enabled() if module.startswith(info.module.__name__)]
+    return max(owners, key=len) if owners else module
+
+
+def check_permissions_declared(app: Litestar, registry: Registry) -> None:
+    """Every route states who may use it (``opt={"permission": ...}``): no route is unguarded by omission."""
+    for route in app.routes:
+        for handler in route.route_handlers:  # type: ignore[attr-defined]
+            if getattr(handler.fn, "__module__", "").startswith("litestar."):
+                continue  # litestar's automatic OPTIONS answers
+            if "permission" not in handler.opt:
+                raise PluginError(
+                    _plugin_of(handler, registry),
+                    f"route {route.path} ({handler.handler_name}) does not declare opt['permission']",
+                )
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Litestar:
+    """Build the web application of one install."""
+    settings = settings or load_settings()
+    registry = registry or Registry(settings)
+    configure_logging(settings.log_level, settings.log_json)
+    engine = make_engine(settings.effective_database_url)
+    sessionmaker = make_sessionmaker(engine)
+    catalogs = Catalogs([CORE_LOCALE] + [folder for _, folder in registry.folders("locale")])
+    queue = Queue(settings, registry)
+
+    route_handlers: list[Any] = [handler for _, handler in registry.routes]
+    route_handlers += spaces.routers(registry)
+    static_dirs = [folder / "static" for folder in settings.theme_dirs]
+    static_dirs += [folder for _, folder in registry.folders("static")]
+    route_handlers.append(
+        create_static_files_router(
+            path="/static", directories=static_dirs, opt={"permission": "public", "no_request_context": True, "skip_session": True, "exclude_from_csrf": True},
+            include_in_schema=False,
+        )
+    )
+    session_config = SessionConfig(
+        store="sessions", max_age=settings.session_max_age, httponly=True, samesite="lax", renew_on_access=True,
+    )
+    app = Litestar(
+        route_handlers=route_handlers,
+        middleware=[MetricsMiddleware(), RequestContextMiddleware(), session_config.middleware],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "organization": Provide(provide_organization, sync_to_thread=False),
+        },
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(template_environment(settings, registry, catalogs))
+        ),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax"),
+        stores=StoreRegistry(default_factory=store_factory(make_store(settings, sessionmaker))),
+        exception_handlers={HTTPException: error_page, Exception: error_page},
+        before_send=[security_headers],
+        on_shutdown=[engine.dispose],
+        state=State(
+            {
+                "settings": settings, "registry": registry, "engine": engine, "sessionmaker": sessionmaker,
+                "catalogs": catalogs, "queue": queue,
+            }
+        ),
+        debug=settings.debug,
+        openapi_config=None,
+    )
+    check_permissions_declared(app, registry)
+    return app
+
+
+def app_from_environment() -> Litestar:
+    """Entry point for ``uvicorn --factory``: settings from the environment of the process."""
+    return create_app()
+
+
+__all__ = ["create_app", "app_from_environment", "template_environment"]

@@ -1,0 +1,54 @@
+"""Core's own features, registered through the same hooks as any plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huey import crontab
+
+from core import backup, health, mail, routes, web
+from core.hookspecs import hookimpl
+from core.i18n import N_
+from core.manifest import SpaceType, Task
+
+
+@hookimpl
+def register_space_types():
+    return [
+        SpaceType(name="process", title=N_("Participatory processes"), url_prefix="processes"),
+        SpaceType(name="assembly", title=N_("Assemblies"), url_prefix="assemblies"),
+    ]
+
+
+@hookimpl
+def register_routes():
+    return [
+        routes.home, routes.switch_locale, routes.terms, routes.organization_css,
+        health.healthz, health.readyz, health.metrics, web.not_found,
+    ]
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_tasks(settings):
+    return [
+        Task(name="core.send_mail", run=mail.send_mail_task, retries=5, retry_delay=60),
+        Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour))),
+        Task(name="core.delete_expired_store_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
+    ]
+
+
+async def _delete_expired(ctx):
+    from core.store import DatabaseStore
+
+    if not ctx.settings.redis_url:
+        await DatabaseStore(ctx.sessionmaker).delete_expired()
+
+
+@hookimpl
+def menu_links(request, organization):
+    return [(request.app.state.catalogs.gettext(N_("Home")), "/")]

@@ -1,0 +1,328 @@
+"""The ``participa`` command line: serve, worker, database, plugins, demo, backups."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+import tomli_w
+
+from core.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(f"invalid settings:\n{exc}") from None
+
+
+def _registry(settings: Settings):
+    from core.plugins import PluginError, Registry
+
+    try:
+        return Registry(settings)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class ParticipaCLI(click.Group):
+    """Plugins add commands through the ``register_commands`` hook."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._load_plugin_commands()
+        return super().get_command(ctx, name)
+
+    def _load_plugin_commands(self) -> None:
+        if getattr(self, "_plugins_loaded", False):
+            return
+        self._plugins_loaded = True
+        try:
+            registry = _registry(load_settings())
+        except (SettingsError, click.ClickException):
+            return  # the failing command itself will report the problem
+        registry.hook.register_commands(cli=self)
+
+
+@click.group(cls=ParticipaCLI)
+def main() -> None:
+    """Participa: citizen participation for many municipalities on one install."""
+
+
+# ---------------------------------------------------------------- serving
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="App processes.")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Run the web application (uvicorn) with several worker processes."""
+    import uvicorn
+
+    settings = _settings()
+    _registry(settings)  # fail here, with the plugin's name, before forking workers
+    if workers > 1:
+        metrics_dir = settings.data_path / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    uvicorn.run(
+        "core.app:app_from_environment", factory=True, host=host, port=port, workers=workers, reload=reload,
+        proxy_headers=True, forwarded_allow_ips=",".join(settings.trusted_proxies), access_log=False,
+        log_config=None,
+    )
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the background worker (mail, exports, backups and other periodic tasks)."""
+    from huey.consumer import Consumer
+
+    from core.observability import configure_logging
+    from core.queue import Queue
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    queue = Queue(settings, _registry(settings))
+    Consumer(queue.huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=True).run()
+
+
+# ---------------------------------------------------------------- database
+
+
+@main.group()
+def db() -> None:
+    """Database migrations of core and the enabled plugins."""
+
+
+def _run_with_engine(settings: Settings, func):
+    from core.db import make_engine
+
+    async def run():
+        engine = make_engine(settings.effective_database_url)
+        try:
+            return await func(engine)
+        finally:
+            await engine.dispose()
+
+    if settings.is_sqlite:
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(run())
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring core and every enabled plugin to its newest migration."""
+    from core import migrations
+
+    settings = _settings()
+    registry = _registry(settings)
+    for branch in migrations.branches(registry):
+        click.echo(f"upgrading {branch} ...")
+        _run_with_engine(settings, lambda engine, b=branch: migrations.upgrade(engine, registry, [f"{b}@head"]))
+    click.echo("database is at head")
+
+
+@db.command("downgrade")
+@click.argument("target")
+def db_downgrade(target: str) -> None:
+    """Go back to TARGET: a revision, 'PLUGIN@base' to remove a plugin's tables, or 'base'."""
+    from core import migrations
+
+    settings = _settings()
+    registry = _registry(settings)
+    _run_with_engine(settings, lambda engine: migrations.downgrade(engine, registry, target))
+    click.echo(f"downgraded to {target}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the applied revision of each branch and whether it is the newest."""
+    from core import migrations
+
+    settings = _settings()
+    registry = _registry(settings)
+    applied = _run_with_engine(settings, migrations.current)
+    expected = migrations.expected_heads(registry)
+    for revision in sorted(applied):
+        click.echo(f"{revision} {'(head)' if revision in expected else ''}")
+    missing = migrations.pending(registry, applied)
+    if missing:
+        click.echo(f"pending: {', '.join(sorted(missing))} (run `participa db upgrade`)")
+        sys.exit(1)
+
+
+@db.command("revision")
+@click.option("--plugin", required=True, help="Branch to add the revision to: core or a plugin name.")
+@click.option("-m", "--message", required=True)
+def db_revision(plugin: str, message: str) -> None:
+    """Autogenerate a migration for one plugin's tables (developers)."""
+    from core import migrations
+
+    settings = _settings()
+    registry = _registry(settings)
+    if plugin not in registry.migration_locations():
+        raise click.ClickException(f"{plugin!r} has no migrations folder (register_migrations hook)")
+    script = migrations.revision(registry, plugin, message, settings.effective_database_url)
+    click.echo(f"wrote {script.path}")
+
+
+# ---------------------------------------------------------------- plugins
+
+
+@main.group()
+def plugins() -> None:
+    """List, enable and disable plugins on this install."""
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    """Every installed plugin, whether it is enabled, and what it provides."""
+    settings = _settings()
+    registry = _registry(settings)
+    for info in registry.plugins.values():
+        provides = [name for name, plugin in registry.component_type_plugin.items() if plugin == info.name]
+        state = "enabled " if info.enabled else "disabled"
+        origin = "built-in" if info.builtin else "installed"
+        extra = f"  component types: {', '.join(provides)}" if provides else ""
+        click.echo(f"{info.name:<20} {state} {origin}{extra}")
+
+
+def _config_path(settings: Settings) -> Path:
+    return Path(os.environ.get("PARTICIPA_CONFIG") or settings.data_path / "participa.toml")
+
+
+def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:
+    import tomllib
+
+    registry = _registry(settings)
+    if name not in registry.plugins:
+        raise click.ClickException(f"no plugin named {name!r} is installed (see `participa plugins list`)")
+    if name == "core":
+        raise click.ClickException("core cannot be disabled")
+    if "PARTICIPA_DISABLED_PLUGINS" in os.environ:
+        raise click.ClickException("PARTICIPA_DISABLED_PLUGINS is set in the environment; change it there")
+    path = _config_path(settings)
+    data = tomllib.loads(path.read_text()) if path.exists() else {}
+    current = [plugin for plugin in data.get("disabled_plugins", []) if plugin != name]
+    data["disabled_plugins"] = current + [name] if disabled else current
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps(data))
+    click.echo(f"{name} {'disabled' if disabled else 'enabled'} in {path}; restart the app processes to apply it")
+
+
+@plugins.command("enable")
+@click.argument("name")
+def plugins_enable(name: str) -> None:
+    """Switch a plugin on (then run `participa db upgrade` and restart)."""
+    _set_disabled(_settings(), name, False)
+
+
+@plugins.command("disable")
+@click.argument("name")
+def plugins_disable(name: str) -> None:
+    """Switch a plugin off: its routes disappear, its data stays."""
+    _set_disabled(_settings(), name, True)
+
+
+# ---------------------------------------------------------------- demo and backups
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only create the demo content.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create the database and a demo organization in ca/es/en, then serve it."""
+    from core import migrations
+    from core.db import make_sessionmaker
+    from core.demo import create_demo
+
+    settings = _settings()
+    registry = _registry(settings)
+
+    async def run(engine):
+        for branch in migrations.branches(registry):
+            click.echo(f"[1/2] migrating {branch} ...")
+            await migrations.upgrade(engine, registry, [f"{branch}@head"])
+        click.echo("[2/2] writing demo content ...")
+        async with make_sessionmaker(engine).begin() as session:
+            await create_demo(session, registry)
+
+    _run_with_engine(settings, run)
+    if no_serve:
+        return
+    click.echo(f"Participa demo: open http://localhost:{port}/ in a browser (Ctrl+C stops it)")
+    click.get_current_context().invoke(serve, host=host, port=port, workers=1, reload=False)
+
+
+@main.command()
+@click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), help="Folder for the backup.")
+def backup(target: Path | None) -> None:
+    """Back up the database now (the worker also does it daily)."""
+    from core.backup import BackupError, make_backup
+
+    try:
+        path = make_backup(_settings(), target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(str(path))
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(source: Path, yes: bool) -> None:
+    """Replace the database with SOURCE. Stop app processes and workers first."""
+    from core.backup import BackupError, restore_backup
+
+    if not yes:
+        click.confirm(f"Replace the current database with {source}?", abort=True)
+    try:
+        restore_backup(_settings(), source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("restored; run `participa db upgrade` if the backup is older than this version")
+
+
+# ---------------------------------------------------------------- translations (developers)
+
+
+@main.group()
+def i18n() -> None:
+    """Message catalogs of core and the plugins (ca, es, en)."""
+
+
+def i18n_sources(registry, name: str) -> tuple[list[Path], Path]:
+    """(folders to scan, locale folder) of core or a plugin."""
+    from core.settings import ROOT
+
+    if name == "core":
+        return [ROOT / "core", ROOT / "themes" / "default"], ROOT / "core" / "locale"
+    info = registry.plugins[name]
+    return [info.path], info.path / "locale"
+
+
+@i18n.command("update")
+@click.argument("name")
+def i18n_update(name: str) -> None:
+    """Extract NAME's messages (core or a plugin) and update its ca/es/en catalogs."""
+    from core.i18n import update_catalogs
+
+    registry = _registry(_settings())
+    if name != "core" and name not in registry.plugins:
+        raise click.ClickException(f"no plugin named {name!r}")
+    sources, locale_dir = i18n_sources(registry, name)
+    for locale, count in update_catalogs(sources, locale_dir).items():
+        click.echo(f"{locale}: {count} untranslated" if count else f"{locale}: complete")

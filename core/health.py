@@ -1,0 +1,45 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics; none needs an organization."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.response import Response
+from sqlalchemy import text
+
+from core.migrations import current_heads, pending
+from core.observability import metrics_payload
+
+OPS = {"permission": "public", "no_request_context": True, "skip_session": True, "exclude_from_csrf": True}
+
+
+@get("/healthz", name="healthz", opt=OPS, include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    """The process is alive and answers."""
+    return {"status": "ok"}
+
+
+@get("/readyz", name="readyz", opt=OPS, include_in_schema=False)
+async def readyz(request: Request) -> Response[dict[str, object]]:
+    """Ready for traffic: the database answers, migrations are at head and the queue is reachable."""
+    state = request.app.state
+    checks: dict[str, object] = {}
+    try:
+        async with state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            applied = await connection.run_sync(current_heads)
+        checks["database"] = "ok"
+        missing = pending(state.registry, applied)
+        checks["migrations"] = "ok" if not missing else f"pending: {sorted(missing)}"
+    except Exception as exc:  # a readiness probe reports failures, it does not raise them
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks["migrations"] = "unknown"
+    checks["queue"] = "ok" if state.queue.reachable() else "unreachable"
+    ready = all(value == "ok" for value in checks.values())
+    return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+
+
+@get("/metrics", name="metrics", opt=OPS, include_in_schema=False)
+async def metrics() -> Response[bytes]:
+    """Request counts and latencies by route, in the Prometheus text format."""
+    payload, content_type = metrics_payload()
+    return Response(payload, media_type=content_type)

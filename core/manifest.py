@@ -1,0 +1,149 @@
+"""What a plugin declares: component types, space types, event types and tasks.
+
+Manifests are typed msgspec Structs, checked when they are built and again when the
+plugin manager collects them, so a broken plugin stops start-up with its name in
+the message instead of failing on the first request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+URL_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+
+
+class ManifestError(ValueError):
+    """A manifest is invalid; the message says which field and why."""
+
+
+class EmptySettings(msgspec.Struct, kw_only=True):
+    """For component types that have nothing to configure."""
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not NAME.match(name):
+        raise ManifestError(f"{kind} name {name!r} must be lowercase letters, digits and _ (2-63 chars)")
+
+
+def _check_settings(kind: str, schema: Any) -> None:
+    if not (isinstance(schema, type) and issubclass(schema, msgspec.Struct)):
+        raise ManifestError(f"{kind} must be a msgspec.Struct class, got {schema!r}")
+    try:
+        schema()
+    except TypeError as exc:
+        raise ManifestError(f"{kind} {schema.__name__}: every field needs a default ({exc})") from None
+
+
+class EventType(msgspec.Struct, kw_only=True, frozen=True):
+    """Something that happens and that people may be notified of ("proposal.answered")."""
+
+    name: str
+    title: str
+    """Untranslated message id shown in notification preferences."""
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", self.name):
+            raise ManifestError(f"event type name {self.name!r} must look like 'plugin.something_happened'")
+
+
+class Export(msgspec.Struct, kw_only=True, frozen=True):
+    """A per-component export: ``rows(session, component)`` yields dicts, one per exported item."""
+
+    name: str
+    rows: Callable[..., Any]
+
+
+class Statistic(msgspec.Struct, kw_only=True, frozen=True):
+    """A number shown on space and organization pages: ``count(session, component_ids)``."""
+
+    name: str
+    title: str
+    count: Callable[..., Any]
+
+
+class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
+    """A participation tool that an admin can switch on in a space.
+
+    ``public_routes`` and ``admin_routes`` are litestar route handlers (or controllers);
+    core mounts them under ``/<space prefix>/<space slug>/<name>/<component id>`` and
+    injects ``space`` and ``component`` into them.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    settings: type[msgspec.Struct] = EmptySettings
+    phase_settings: type[msgspec.Struct] = EmptySettings
+    actions: tuple[str, ...] = ()
+    """Verbs that permissions gate and phases switch on ("create", "support"...)."""
+    public_routes: Sequence[Any] = ()
+    admin_routes: Sequence[Any] = ()
+    event_types: tuple[EventType, ...] = ()
+    exports: tuple[Export, ...] = ()
+    statistics: tuple[Statistic, ...] = ()
+    search: Callable[..., Any] | None = None
+    """``search(session, component)`` yields msgspec ``SearchDocument``s of the public content."""
+    seed: Callable[..., Any] | None = None
+    """``await seed(session, component, locales)`` writes realistic demo content."""
+
+    def __post_init__(self) -> None:
+        _check_name("component type", self.name)
+        _check_settings(f"component type {self.name!r}: settings", self.settings)
+        _check_settings(f"component type {self.name!r}: phase_settings", self.phase_settings)
+        for action in self.actions:
+            _check_name(f"component type {self.name!r}: action", action)
+        if len(set(self.actions)) != len(self.actions):
+            raise ManifestError(f"component type {self.name!r}: an action is declared twice")
+
+    def default_settings(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self.settings())
+
+    def default_phase_settings(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self.phase_settings())
+
+
+class SpaceType(msgspec.Struct, kw_only=True, frozen=True):
+    """A kind of space ("process", "assembly", "initiative") and where its pages live."""
+
+    name: str
+    title: str
+    url_prefix: str
+    """First segment of the space's URLs: ``/processes/<slug>``."""
+    routes: Sequence[Any] = ()
+
+    def __post_init__(self) -> None:
+        _check_name("space type", self.name)
+        if not URL_PREFIX.match(self.url_prefix):
+            raise ManifestError(f"space type {self.name!r}: url_prefix {self.url_prefix!r} is not a URL segment")
+
+
+class Task(msgspec.Struct, kw_only=True, frozen=True):
+    """A background task; ``schedule`` (a huey crontab) makes it periodic."""
+
+    name: str
+    run: Callable[..., Any]
+    schedule: Callable[..., Any] | None = None
+    retries: int = 3
+    retry_delay: int = 30
+
+    def __post_init__(self) -> None:
+        _check_name("task", self.name.replace(".", "_"))
+
+
+class PluginInfo(msgspec.Struct, kw_only=True, frozen=True):
+    """What the manager knows of one registered plugin."""
+
+    name: str
+    module: Any
+    builtin: bool
+    enabled: bool
+
+    @property
+    def path(self) -> Path:
+        return Path(self.module.__file__).parent

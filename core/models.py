@@ -1,0 +1,124 @@
+"""Core tables: organizations and their hosts, terms of use, spaces and components.
+
+Every table of core is prefixed ``core_``; plugins prefix theirs with their name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, relationship, utcnow
+
+
+class Organization(Base):
+    """A municipality: everything else belongs to exactly one organization."""
+
+    __tablename__ = "core_organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[dict[str, str]]
+    default_locale: Mapped[str] = mapped_column(String(8), default="ca")
+    available_locales: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["ca", "es", "en"])
+    primary_color: Mapped[str] = mapped_column(String(7), default="#1f5f8b")
+    secondary_color: Mapped[str] = mapped_column(String(7), default="#f4f6f8")
+    logo: Mapped[str | None] = mapped_column(Text)
+    """The municipality's arms as an SVG document or a data URI; the platform logo always stays."""
+    minimum_age: Mapped[int] = mapped_column(Integer, default=14)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    hosts: Mapped[list[OrganizationHost]] = relationship(back_populates="organization")
+
+
+class OrganizationHost(Base):
+    """A host name that leads to an organization; one is the main host."""
+
+    __tablename__ = "core_organization_hosts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organization: Mapped[Organization] = relationship(back_populates="hosts")
+
+
+class TermsOfUse(Base):
+    """One published version of an organization's terms; the newest is in force."""
+
+    __tablename__ = "core_terms_of_use"
+    __table_args__ = (UniqueConstraint("organization_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    body: Mapped[dict[str, str]]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Space(Base):
+    """Where participation happens: a process, an assembly, or a type a plugin adds."""
+
+    __tablename__ = "core_spaces"
+    __table_args__ = (UniqueConstraint("organization_id", "space_type", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"), index=True)
+    space_type: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[dict[str, str]]
+    subtitle: Mapped[dict[str, str]] = mapped_column(default=dict)
+    description: Mapped[dict[str, str]] = mapped_column(default=dict)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    components: Mapped[list[Component]] = relationship(back_populates="space", order_by="Component.weight")
+
+
+class Component(Base):
+    """One participation tool switched on in a space, of a type a plugin registers."""
+
+    __tablename__ = "core_components"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("core_spaces.id", ondelete="CASCADE"), index=True)
+    component_type: Mapped[str] = mapped_column(String(64))
+    name: Mapped[dict[str, str]]
+    weight: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    phase_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Settings per phase, keyed by the phase's id as text."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    space: Mapped[Space] = relationship(back_populates="components")
+
+
+class StoreEntry(Base):
+    """Key-value entries with expiry: sessions, rate limits and caches when no Redis is configured."""
+
+    __tablename__ = "core_store_entries"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[bytes]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Backup(Base):
+    """A backup run, so admins and health checks can see when the last one succeeded."""
+
+    __tablename__ = "core_backups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    path: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int | None]
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)

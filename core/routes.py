@@ -1,0 +1,77 @@
+"""Core's public pages: the organization's home page, the language switcher and the terms of use."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Response, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.i18n import LANGUAGE_NAMES
+from core.models import Organization, Space, TermsOfUse
+from core.web import LOCALE_COOKIE, render, safe_next
+
+
+@get("/", name="home", opt={"permission": "public"})
+async def home(request: Request, db: AsyncSession, organization: Organization) -> Template:
+    """Promoted spaces first, then the other published public spaces, newest first."""
+    spaces = (
+        await db.scalars(
+            select(Space)
+            .where(Space.organization_id == organization.id, Space.published.is_(True), Space.private.is_(False))
+            .order_by(Space.promoted.desc(), Space.created_at.desc(), Space.id.desc())
+            .limit(24)
+        )
+    ).all()
+    registry = request.app.state.registry
+    cards = [
+        (space, registry.space_types[space.space_type], f"/{registry.space_types[space.space_type].url_prefix}/{space.slug}")
+        for space in spaces
+        if space.space_type in registry.space_types
+    ]
+    return render(request, "home.html", spaces=cards)
+
+
+@get("/locale/{code:str}", name="locale", opt={"permission": "public"})
+async def switch_locale(organization: Organization, code: str, next: str | None = None) -> Redirect:
+    """Remember the chosen language in a cookie and go back to the page the visitor was on."""
+    if code not in LANGUAGE_NAMES or code not in organization.available_locales:
+        raise NotFoundException()
+    response = Redirect(path=safe_next(next), status_code=303)
+    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+    return response
+
+
+@get("/terms", name="terms", opt={"permission": "public"})
+async def terms(request: Request, db: AsyncSession, organization: Organization) -> Template:
+    """The terms of use in force: the newest published version."""
+    current = await db.scalar(
+        select(TermsOfUse)
+        .where(TermsOfUse.organization_id == organization.id)
+        .order_by(TermsOfUse.version.desc())
+        .limit(1)
+    )
+    return render(request, "terms.html", terms=current)
+
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@get("/organization.css", name="organization_css", opt={"permission": "public"})
+async def organization_css(organization: Organization) -> Response[str]:
+    """The organization's colours as CSS custom properties (inline styles are forbidden by our CSP)."""
+    primary = organization.primary_color if HEX_COLOUR.match(organization.primary_color) else "#1f5f8b"
+    surface = organization.secondary_color if HEX_COLOUR.match(organization.secondary_color) else "#f4f6f8"
+    body = f":root {{ --primary: {primary}; --primary-contrast: {contrast(primary)}; --surface: {surface}; }}\n"
+    return Response(body, media_type="text/css", headers={"cache-control": "public, max-age=300"})
+
+
+def contrast(hex_colour: str) -> str:
+    """Black or white text, whichever reads better on the colour (WCAG relative luminance)."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"

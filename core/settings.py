@@ -1,0 +1,225 @@
+"""Settings of one Participa install.
+
+Read once at start-up from, in rising precedence: the defaults below, an optional
+TOML file (``PARTICIPA_CONFIG``, else ``<data_dir>/participa.toml`` when present)
+and ``PARTICIPA_*`` environment variables. Every value is validated here, so a
+bad value stops the process with a message that names it instead of failing
+later on a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "PARTICIPA_"
+LOCALES = ("ca", "es", "en")
+
+
+class SettingsError(Exception):
+    """One or more settings are invalid; the message lists each one."""
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Everything an install can configure. Field docs are the configuration reference."""
+
+    data_dir: str = "var"
+    """Folder for the embedded database, queue, outbox, uploads and backups."""
+    database_url: str = ""
+    """SQLAlchemy async URL. Empty: SQLite in the data folder. Production: postgresql+asyncpg://..."""
+    redis_url: str = ""
+    """Redis URL for sessions, rate limits and caches shared by several app processes."""
+    queue_url: str = ""
+    """Background queue: empty for SQLite in the data folder, redis://... in production."""
+    queue_immediate: bool = False
+    """Run background tasks at once in the calling process (tests, tiny installs)."""
+    secret_key: str = ""
+    """Signs sessions and CSRF tokens; must be the same on every app host."""
+    mail_url: str = ""
+    """Empty: mail is written to <data_dir>/outbox. smtp://user:pass@host:port or smtps://..."""
+    mail_from: str = "Participa <no-reply@localhost>"
+    default_locale: Literal["ca", "es", "en"] = "en"
+    theme: str = "default"
+    """Name of a folder under themes/ whose templates and static files override the default theme."""
+    themes_path: str = ""
+    """Extra folder holding themes; empty: the themes/ folder of this checkout."""
+    disabled_plugins: list[str] = []
+    """Plugins installed but switched off on this install: their routes are gone, their data kept."""
+    trusted_proxies: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1"])
+    """Addresses whose X-Forwarded-For/-Proto headers are believed (the TLS-terminating proxy)."""
+    session_max_age: int = 7200
+    """Seconds of inactivity after which a session expires."""
+    backup_dir: str = ""
+    """Where backups go; empty: <data_dir>/backups."""
+    backup_retention_days: int = 14
+    backup_hour: int = 3
+    """Hour of the day (0-23, server time) at which the daily backup runs."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        errors: list[str] = []
+        if self.database_url and not (
+            self.database_url.startswith("sqlite+aiosqlite://")
+            or self.database_url.startswith("postgresql+asyncpg://")
+        ):
+            errors.append(
+                "database_url: must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {self.database_url.split('://')[0]}://...)"
+            )
+        for name in ("redis_url",):
+            value = getattr(self, name)
+            if value and not value.startswith(("redis://", "rediss://")):
+                errors.append(f"{name}: must start with redis:// or rediss://")
+        if self.queue_url and not self.queue_url.startswith(("redis://", "rediss://")):
+            errors.append("queue_url: must be empty (SQLite queue) or start with redis://")
+        if self.mail_url and not self.mail_url.startswith(("smtp://", "smtps://")):
+            errors.append("mail_url: must be empty (outbox folder) or start with smtp:// or smtps://")
+        if self.secret_key and len(self.secret_key) < 32:
+            errors.append("secret_key: must be at least 32 characters long")
+        if not 0 <= self.backup_hour <= 23:
+            errors.append("backup_hour: must be between 0 and 23")
+        if self.backup_retention_days < 1:
+            errors.append("backup_retention_days: must be at least 1")
+        if self.session_max_age < 60:
+            errors.append("session_max_age: must be at least 60 seconds")
+        if errors:
+            raise SettingsError("\n".join(errors))
+
+    # Derived values: computed, never stored twice.
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_path / 'participa.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_path / "outbox"
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup_dir).expanduser().resolve() if self.backup_dir else self.data_path / "backups"
+
+    @property
+    def theme_dirs(self) -> list[Path]:
+        """Theme folders to search, most specific first; the default theme always last."""
+        roots = [Path(self.themes_path)] if self.themes_path else []
+        roots.append(ROOT / "themes")
+        dirs = [root / self.theme for root in roots if self.theme != "default" and (root / self.theme).is_dir()]
+        dirs.append(ROOT / "themes" / "default")
+        return dirs
+
+
+def _fields() -> dict[str, Any]:
+    return {f.name: f.type for f in msgspec.structs.fields(Settings)}
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    """Environment values are strings; lists are comma separated."""
+    values: dict[str, Any] = {}
+    fields = _fields()
+    for name, kind in fields.items():
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if kind == "list[str]" or kind == list[str]:
+            values[name] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            values[name] = raw
+    return values
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path}: {exc}") from None
+    return data.get("participa", data)
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build validated settings from defaults, the TOML file, the environment and overrides."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    config = environ.get(ENV_PREFIX + "CONFIG")
+    data_dir = overrides.get("data_dir") or environ.get(ENV_PREFIX + "DATA_DIR") or "var"
+    config_path = Path(config) if config else Path(data_dir) / "participa.toml"
+    if config or config_path.exists():
+        values.update(_read_toml(config_path))
+    values.update(_from_env(environ))
+    values.update(overrides)
+    unknown = sorted(set(values) - set(_fields()))
+    if unknown:
+        raise SettingsError("\n".join(f"{name}: unknown setting" for name in unknown))
+    try:
+        settings = msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+    if not settings.secret_key:
+        settings.secret_key = _stored_secret(settings.data_path)
+    return settings
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    """Turn msgspec's "Expected `int`, got `str` - at `$.backup_hour`" into "backup_hour: ..."."""
+    message = str(exc)
+    if " - at `$." in message:
+        text, _, where = message.partition(" - at `$.")
+        return f"{where.rstrip('`')}: {text}"
+    return message
+
+
+def _stored_secret(data_path: Path) -> str:
+    """On a laptop nobody should have to invent a secret: keep one in the data folder.
+
+    Several app hosts must share PARTICIPA_SECRET_KEY instead (docs/operations.md).
+    """
+    data_path.mkdir(parents=True, exist_ok=True)
+    path = data_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+def reference() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for the README's configuration table."""
+    rows = []
+    for field in msgspec.structs.fields(Settings):
+        doc = _docs().get(field.name, "")
+        default = field.default if field.default is not msgspec.NODEFAULT else field.default_factory()
+        rows.append((ENV_PREFIX + field.name.upper(), repr(default), doc))
+    return rows
+
+
+def _docs() -> dict[str, str]:
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(Settings))
+    docs: dict[str, str] = {}
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, following in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr):
+            if isinstance(following.value, ast.Constant) and isinstance(following.value.value, str):
+                docs[node.target.id] = following.value.value  # type: ignore[union-attr]
+    return docs

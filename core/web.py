@@ -1,0 +1,170 @@
+"""The request context every page relies on: database session, organization, locale.
+
+A request reaches a handler with ``request.state.db`` (one AsyncSession for the whole
+request), ``request.state.organization`` (found by host name; an unknown host gets a
+plain 404) and the locale set for gettext. Handlers render pages with ``render``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request, get
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.middleware import ASGIMiddleware
+from litestar.response import Response, Template
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.i18n import LANGUAGE_NAMES, N_, current_locale, negotiate
+from core.models import Organization, OrganizationHost
+
+LOCALE_COOKIE = "participa_locale"
+
+
+def host_of(scope: Scope) -> str:
+    """The request's host name without port, lowercased ("[::1]:8000" gives "::1")."""
+    host = _header(scope, b"host").strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+async def organization_for_host(session: AsyncSession, host: str) -> Organization | None:
+    return await session.scalar(
+        select(Organization).join(OrganizationHost).where(OrganizationHost.host == host)
+    )
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for header, value in scope["headers"]:
+        if header == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == name:
+                    return val
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for header, value in scope["headers"]:
+        if header == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def choose_locale(scope: Scope, organization: Organization | None, default: str) -> str:
+    """Cookie (the language switcher), then the browser's languages, then the organization's default."""
+    available = organization.available_locales if organization else list(LANGUAGE_NAMES)
+    fallback = organization.default_locale if organization else default
+    chosen = _cookie(scope, LOCALE_COOKIE)
+    if chosen in available:
+        return chosen  # type: ignore[return-value]
+    return negotiate(_header(scope, b"accept-language"), available, fallback)
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Opens the request's database session, finds its organization and sets its locale."""
+
+    scopes = (ScopeType.HTTP,)
+    exclude_opt_key = "no_request_context"
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app = scope["litestar_app"]
+        async with app.state.sessionmaker() as session:
+            state = scope.setdefault("state", {})
+            state["db"] = session
+            organization = await organization_for_host(session, host_of(scope))
+            if organization is None:
+                raise NotFoundException("No organization is served at this address.")
+            state["organization"] = organization
+            token = current_locale.set(choose_locale(scope, organization, app.state.settings.default_locale))
+            try:
+                await next_app(scope, receive, send)
+            finally:
+                current_locale.reset(token)
+
+
+def provide_db(request: Request) -> AsyncSession:
+    return request.state.db
+
+
+def provide_organization(request: Request) -> Organization:
+    return request.state.organization
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """A redirect target from a request: only a path on this same site is accepted."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    """Variables every page has: the organization, languages, navigation and plugin additions."""
+    organization = getattr(request.state, "organization", None)
+    registry = request.app.state.registry
+    locale = current_locale.get()
+    available = organization.available_locales if organization else list(LANGUAGE_NAMES)
+    context: dict[str, Any] = {
+        "organization": organization,
+        "locale": locale,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in available if code in LANGUAGE_NAMES],
+        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "nav_links": [],
+    }
+    if organization is not None:
+        for links in registry.hook.menu_links(request=request, organization=organization):
+            context["nav_links"].extend(links or [])
+        for extra in registry.hook.template_context(request=request, organization=organization):
+            context.update(extra or {})
+    return context
+
+
+def render(request: Request, template_name: str, *, status_code: int = 200, **context: Any) -> Template:
+    """Render a page of the current theme with the base context and the handler's variables."""
+    return Template(template_name=template_name, context={**base_context(request), **context}, status_code=status_code)
+
+
+ERROR_TITLES = {
+    400: N_("The request could not be understood"),
+    403: N_("You are not allowed to see this page"),
+    404: N_("This page does not exist"),
+    405: N_("This action is not available here"),
+    429: N_("Too many attempts; wait a moment and try again"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The service is temporarily unavailable"),
+}
+
+
+def error_page(request: Request, exc: Exception) -> Response[Any]:
+    """Errors render as pages of the theme, in the visitor's language, never as a traceback.
+
+    Without an organization (unknown host, or an operations route) the answer is plain text.
+    """
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status >= 500:
+        request.app.logger.error("unhandled error on %s", request.url.path, exc_info=exc)
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500])
+    organization = request.state.get("organization")
+    if organization is None:
+        return Response(content=f"{status} {title}\n", status_code=status, media_type="text/plain; charset=utf-8")
+    token = current_locale.set(choose_locale(request.scope, organization, request.app.state.settings.default_locale))
+    try:
+        context = {**base_context(request), "request": request, "status": status, "title": title}
+        html = request.app.template_engine.get_template("errors/error.html").render(**context)
+    finally:
+        current_locale.reset(token)
+    return Response(content=html, status_code=status, media_type="text/html; charset=utf-8")
+
+
+@get(["/{path:path}"], name="not_found", opt={"permission": "public"}, include_in_schema=False)
+async def not_found(path: str) -> None:
+    """Any address no route claims: the organization's own 404 page (after the host was checked)."""
+    raise NotFoundException()
