@@ -6,17 +6,17 @@ import re
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import LANGUAGE_NAMES
-from core.models import Organization, Space, TermsOfUse
-from core.web import LOCALE_COOKIE, render, safe_next
+from core.models import Space, TermsOfUse
+from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
 
 @get("/", name="home", opt={"permission": "public"})
-async def home(request: Request, db: AsyncSession, organization: Organization) -> Template:
+async def home(request: Request, db: DB, organization: CurrentOrganization) -> Template:
     """Promoted spaces first, then the other published public spaces, newest first."""
     spaces = (
         await db.scalars(
@@ -36,7 +36,9 @@ async def home(request: Request, db: AsyncSession, organization: Organization) -
 
 
 @get("/locale/{code:str}", name="locale", opt={"permission": "public"})
-async def switch_locale(organization: Organization, code: str, next: str | None = None) -> Redirect:
+async def switch_locale(
+    organization: CurrentOrganization, code: FromPath[str], next: FromQuery[str | None] = None
+) -> Redirect:
     """Remember the chosen language in a cookie and go back to the page the visitor was on."""
     if code not in LANGUAGE_NAMES or code not in organization.available_locales:
         raise NotFoundException()
@@ -46,7 +48,7 @@ async def switch_locale(organization: Organization, code: str, next: str | None 
 
 
 @get("/terms", name="terms", opt={"permission": "public"})
-async def terms(request: Request, db: AsyncSession, organization: Organization) -> Template:
+async def terms(request: Request, db: DB, organization: CurrentOrganization) -> Template:
     """The terms of use in force: the newest published version."""
     current = await db.scalar(
         select(TermsOfUse)
@@ -61,7 +63,7 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @get("/organization.css", name="organization_css", opt={"permission": "public"})
-async def organization_css(organization: Organization) -> Response[str]:
+async def organization_css(organization: CurrentOrganization) -> Response[str]:
     """The organization's colours as CSS custom properties (inline styles are forbidden by our CSP)."""
     primary = organization.primary_color if HEX_COLOUR.match(organization.primary_color) else "#1f5f8b"
     surface = organization.secondary_color if HEX_COLOUR.match(organization.secondary_color) else "#f4f6f8"

@@ -9,10 +9,11 @@ this organization, are of this type and are published.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request, Router, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.models import Component, Organization, Space
-from core.web import render
+from core.web import DB, CurrentOrganization, render
 
 
 async def published_space(session: AsyncSession, organization: Organization, space_type: str, slug: str) -> Space:
@@ -40,7 +41,7 @@ async def published_space(session: AsyncSession, organization: Organization, spa
 
 def _component_provider(space_type: str, component_type: str) -> Callable[..., Any]:
     async def provide_component(
-        db: AsyncSession, organization: Organization, space_slug: str, component_id: int
+        db: DB, organization: CurrentOrganization, space_slug: FromPath[str], component_id: FromPath[int]
     ) -> Component:
         component = await db.scalar(
             select(Component)
@@ -62,7 +63,9 @@ def _component_provider(space_type: str, component_type: str) -> Callable[..., A
 
 def _space_page(space_type: str) -> Any:
     @get("/", name=f"space:{space_type}", opt={"permission": "public"})
-    async def space_page(request: Request, db: AsyncSession, organization: Organization, space_slug: str) -> Template:
+    async def space_page(
+        request: Request, db: DB, organization: CurrentOrganization, space_slug: FromPath[str]
+    ) -> Template:
         space = await published_space(db, organization, space_type, space_slug)
         registry = request.app.state.registry
         prefix = registry.space_types[space_type].url_prefix
@@ -75,6 +78,10 @@ def _space_page(space_type: str) -> Any:
                       components=components)
 
     return space_page
+
+
+CurrentComponent: TypeAlias = NamedDependency[Component]
+"""What a component type's handler declares to receive its (checked) component, space loaded."""
 
 
 def component_url(registry: Any, component: Component) -> str:

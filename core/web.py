@@ -7,10 +7,12 @@ plain 404) and the locale set for gettext. Handlers render pages with ``render``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import ASGIMiddleware
@@ -23,6 +25,10 @@ from core.i18n import LANGUAGE_NAMES, N_, current_locale, negotiate
 from core.models import Organization, OrganizationHost
 
 LOCALE_COOKIE = "participa_locale"
+
+# What handlers declare to receive the request context (litestar injects them by name).
+DB: TypeAlias = NamedDependency[AsyncSession]
+CurrentOrganization: TypeAlias = NamedDependency[Organization]
 
 
 def host_of(scope: Scope) -> str:
@@ -165,6 +171,6 @@ def error_page(request: Request, exc: Exception) -> Response[Any]:
 
 
 @get(["/{path:path}"], name="not_found", opt={"permission": "public"}, include_in_schema=False)
-async def not_found(path: str) -> None:
+async def not_found(path: FromPath[str]) -> None:
     """Any address no route claims: the organization's own 404 page (after the host was checked)."""
     raise NotFoundException()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import msgspec
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Component
-from core.spaces import component_url
-from core.web import render
+from core.spaces import CurrentComponent, component_url
+from core.web import DB, render
 from plugins.pages import services
 from plugins.pages.schemas import PagesSettings
 
@@ -22,14 +22,14 @@ def _settings(component: Component) -> PagesSettings:
 
 
 @get("/", opt=READ)
-async def index(request: Request, db: AsyncSession, component: Component) -> Template:
+async def index(request: Request, db: DB, component: CurrentComponent) -> Template:
     """The first page of the component, with the others listed beside it."""
     pages = await services.pages_of(db, component)
     return _page_response(request, component, pages, pages[0] if pages else None)
 
 
 @get("/{page_id:int}", opt=READ)
-async def show(request: Request, db: AsyncSession, component: Component, page_id: int) -> Template:
+async def show(request: Request, db: DB, component: CurrentComponent, page_id: FromPath[int]) -> Template:
     pages = await services.pages_of(db, component)
     page = next((page for page in pages if page.id == page_id), None)
     if page is None:
