@@ -45,7 +45,7 @@ def template_environment(settings: Settings, registry: Registry, catalogs: Catal
     """
     theme_loaders = [FileSystemLoader(str(folder / "templates")) for folder in settings.theme_dirs]
     plugin_loaders = {name: FileSystemLoader(str(folder)) for name, folder in registry.folders("templates")}
-    prefixed = PrefixLoader({"default": theme_loaders[-1], **plugin_loaders})
+    prefixed = PrefixLoader({"default": theme_loaders[-1], **plugin_loaders}, delimiter=":")
     env = Environment(
         loader=ChoiceLoader([*theme_loaders, *plugin_loaders.values(), prefixed]),
         autoescape=select_autoescape(default=True),

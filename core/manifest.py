@@ -145,5 +145,7 @@ class PluginInfo(msgspec.Struct, kw_only=True, frozen=True):
     enabled: bool
 
     @property
-    def path(self) -> Path:
-        return Path(self.module.__file__).parent
+    def path(self) -> Path | None:
+        """The plugin's folder, where its templates/, static/ and locale/ are found by convention."""
+        file = getattr(self.module, "__file__", None)
+        return Path(file).parent if file else None

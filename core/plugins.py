@@ -115,7 +115,7 @@ class Registry:
         """Call each implementation on its own, so every item is attributed to its plugin."""
         hook = getattr(self.manager.hook, hook_name)
         available = {"settings": self.settings}
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():  # registration order: built-in plugins first
             kwargs = {arg: available[arg] for arg in impl.argnames}
             try:
                 items = impl.function(**kwargs) or []
@@ -135,7 +135,10 @@ class Registry:
 
     def folders(self, name: str) -> list[tuple[str, Path]]:
         """(plugin, folder) for each enabled plugin that ships this conventional folder."""
-        return [(info.name, info.path / name) for info in self.enabled() if (info.path / name).is_dir()]
+        return [
+            (info.name, info.path / name) for info in self.enabled()
+            if info.path is not None and (info.path / name).is_dir()
+        ]
 
     def migration_locations(self, include_disabled: bool = True) -> dict[str, Path]:
         """Every installed plugin's migration folder: history must resolve even for disabled ones."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -33,15 +34,20 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"participa database: {'PostgreSQL ' + make_url(PG_URL).render_as_string() if PG_URL else 'SQLite'}"
 
 
-async def _admin(url: str, statement: str) -> None:
+def _admin(url: str, statement: str) -> None:
+    """Run one statement on the PostgreSQL server, from sync or async code alike."""
     import asyncpg
 
-    admin = make_url(url).set(drivername="postgresql")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+    async def run() -> None:
+        admin = make_url(url).set(drivername="postgresql")
+        connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # its own event loop, even inside a test's loop
+        pool.submit(asyncio.run, run()).result()
 
 
 def new_database_url(tmp_path: Path, name: str = "") -> str:
@@ -49,14 +55,14 @@ def new_database_url(tmp_path: Path, name: str = "") -> str:
     if not PG_URL:
         return f"sqlite+aiosqlite:///{tmp_path / (name or 'participa') }.sqlite3"
     database = f"participa_test_{name or 'db'}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(PG_URL, f'CREATE DATABASE "{database}"'))
+    _admin(PG_URL, f'CREATE DATABASE "{database}"')
     return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
 
 
 def drop_database(url: str) -> None:
     if url.startswith("postgresql"):
         database = make_url(url).database
-        asyncio.run(_admin(PG_URL, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        _admin(PG_URL, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides) -> Settings:
