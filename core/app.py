@@ -30,7 +30,7 @@ from core.observability import MetricsMiddleware, configure_logging, security_he
 from core.plugins import PluginError, Registry
 from core.queue import Queue
 from core.sessions import SessionConfig
-from core.settings import ROOT, Settings, load_settings
+from core.settings import ROOT, Settings, load_settings, stored_secret
 from core.store import make_store, store_factory
 from core.web import RequestContextMiddleware, error_page, provide_db, provide_organization
 
@@ -82,6 +82,8 @@ def check_permissions_declared(app: Litestar, registry: Registry) -> None:
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Litestar:
     """Build the web application of one install."""
     settings = settings or load_settings()
+    if not settings.secret_key:
+        settings.secret_key = stored_secret(settings.data_path)
     registry = registry or Registry(settings)
     configure_logging(settings.log_level, settings.log_json)
     engine = make_engine(settings.effective_database_url)
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         ),
         debug=settings.debug,
         openapi_config=None,
+        logging_config=None,  # core.observability.configure_logging owns the handlers
     )
     check_permissions_declared(app, registry)
     return app

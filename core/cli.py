@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-import tomli_w
+import tomlkit
 
 from core.settings import Settings, SettingsError, load_settings
 
@@ -85,7 +85,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker threads.")
-def worker(workers: int) -> None:
+@click.option("--no-scheduler", is_flag=True,
+              help="Do not run periodic tasks here (run the scheduler on exactly one worker host).")
+def worker(workers: int, no_scheduler: bool) -> None:
     """Run the background worker (mail, exports, backups and other periodic tasks)."""
     from huey.consumer import Consumer
 
@@ -95,7 +97,9 @@ def worker(workers: int) -> None:
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     queue = Queue(settings, _registry(settings))
-    Consumer(queue.huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=True).run()
+    Consumer(
+        queue.huey, workers=workers, worker_type="thread", periodic=not no_scheduler, check_worker_health=True
+    ).run()
 
 
 # ---------------------------------------------------------------- database
@@ -204,8 +208,6 @@ def _config_path(settings: Settings) -> Path:
 
 
 def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:
-    import tomllib
-
     registry = _registry(settings)
     if name not in registry.plugins:
         raise click.ClickException(f"no plugin named {name!r} is installed (see `participa plugins list`)")
@@ -214,11 +216,12 @@ def _set_disabled(settings: Settings, name: str, disabled: bool) -> None:
     if "PARTICIPA_DISABLED_PLUGINS" in os.environ:
         raise click.ClickException("PARTICIPA_DISABLED_PLUGINS is set in the environment; change it there")
     path = _config_path(settings)
-    data = tomllib.loads(path.read_text()) if path.exists() else {}
-    current = [plugin for plugin in data.get("disabled_plugins", []) if plugin != name]
-    data["disabled_plugins"] = current + [name] if disabled else current
+    document = tomlkit.parse(path.read_text()) if path.exists() else tomlkit.document()
+    table = document["participa"] if "participa" in document else document  # same rule as load_settings
+    current = [plugin for plugin in table.get("disabled_plugins", []) if plugin != name]
+    table["disabled_plugins"] = current + [name] if disabled else current
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(data))
+    path.write_text(tomlkit.dumps(document))  # tomlkit keeps the operator's comments and layout
     click.echo(f"{name} {'disabled' if disabled else 'enabled'} in {path}; restart the app processes to apply it")
 
 

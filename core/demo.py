@@ -78,7 +78,6 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
             session.add(component)
             await session.flush()
             await manifest.seed(session, component, locales)
-    for result in registry.hook.demo_content(session=session, organization=organization, locales=locales):
-        if result is not None:
-            await result
+    for pending in registry.call("demo_content", session=session, organization=organization, locales=locales):
+        await pending
     return organization

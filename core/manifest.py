@@ -70,9 +70,9 @@ class Statistic(msgspec.Struct, kw_only=True, frozen=True):
 class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     """A participation tool that an admin can switch on in a space.
 
-    ``public_routes`` and ``admin_routes`` are litestar route handlers (or controllers);
-    core mounts them under ``/<space prefix>/<space slug>/<name>/<component id>`` and
-    injects ``space`` and ``component`` into them.
+    ``public_routes`` are litestar route handlers (or controllers); core mounts them under
+    ``/<space prefix>/<space slug>/<name>/<component id>`` and injects the checked
+    ``component`` (``CurrentComponent``, with ``component.space`` loaded) into them.
     """
 
     name: str
@@ -83,12 +83,9 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     actions: tuple[str, ...] = ()
     """Verbs that permissions gate and phases switch on ("create", "support"...)."""
     public_routes: Sequence[Any] = ()
-    admin_routes: Sequence[Any] = ()
     event_types: tuple[EventType, ...] = ()
     exports: tuple[Export, ...] = ()
     statistics: tuple[Statistic, ...] = ()
-    search: Callable[..., Any] | None = None
-    """``search(session, component)`` yields msgspec ``SearchDocument``s of the public content."""
     seed: Callable[..., Any] | None = None
     """``await seed(session, component, locales)`` writes realistic demo content."""
 

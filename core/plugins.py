@@ -130,6 +130,19 @@ class Registry:
     def hook(self) -> Any:
         return self.manager.hook
 
+    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call a hook's implementations in registration order (core first), skipping None results.
+
+        pluggy calls the newest plugin first; for menus and page additions the reading
+        order should be core's, then built-in plugins', then installed ones'.
+        """
+        results = []
+        for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
+            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            if result is not None:
+                results.append(result)
+        return results
+
     def enabled(self) -> list[PluginInfo]:
         return [info for info in self.plugins.values() if info.enabled]
 

@@ -40,11 +40,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     queue_immediate: bool = False
     """Run background tasks at once in the calling process (tests, tiny installs)."""
     secret_key: str = ""
-    """Signs sessions and CSRF tokens; must be the same on every app host."""
+    """Signs sessions and CSRF tokens; must be the same on every app host. Empty: one is generated
+    and kept in <data_dir>/secret_key (fine for a single host)."""
     mail_url: str = ""
     """Empty: mail is written to <data_dir>/outbox. smtp://user:pass@host:port or smtps://..."""
     mail_from: str = "Participa <no-reply@localhost>"
+    """Sender of every mail the platform sends."""
     default_locale: Literal["ca", "es", "en"] = "en"
+    """Language of pages that belong to no organization; each organization sets its own default."""
     theme: str = "default"
     """Name of a folder under themes/ whose templates and static files override the default theme."""
     themes_path: str = ""
@@ -58,11 +61,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     backup_dir: str = ""
     """Where backups go; empty: <data_dir>/backups."""
     backup_retention_days: int = 14
+    """Backup files older than this many days are deleted after each daily backup."""
     backup_hour: int = 3
-    """Hour of the day (0-23, server time) at which the daily backup runs."""
+    """Hour of the day (0-23, UTC) at which the worker runs the daily backup."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Least severe log level written."""
     log_json: bool = True
+    """Write logs as one JSON object per line (for log collectors); false: plain text."""
     debug: bool = False
+    """Show tracebacks on error pages. Never on a public install."""
 
     def __post_init__(self) -> None:
         errors: list[str] = []
@@ -90,6 +97,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             errors.append("backup_retention_days: must be at least 1")
         if self.session_max_age < 60:
             errors.append("session_max_age: must be at least 60 seconds")
+        if self.theme != "default" and not any((root / self.theme).is_dir() for root in self._theme_roots()):
+            errors.append(f"theme: no folder named {self.theme!r} in {', '.join(map(str, self._theme_roots()))}")
         if errors:
             raise SettingsError("\n".join(errors))
 
@@ -114,11 +123,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def backup_path(self) -> Path:
         return Path(self.backup_dir).expanduser().resolve() if self.backup_dir else self.data_path / "backups"
 
+    def _theme_roots(self) -> list[Path]:
+        return [Path(self.themes_path), ROOT / "themes"] if self.themes_path else [ROOT / "themes"]
+
     @property
     def theme_dirs(self) -> list[Path]:
         """Theme folders to search, most specific first; the default theme always last."""
-        roots = [Path(self.themes_path)] if self.themes_path else []
-        roots.append(ROOT / "themes")
+        roots = self._theme_roots()
         dirs = [root / self.theme for root in roots if self.theme != "default" and (root / self.theme).is_dir()]
         dirs.append(ROOT / "themes" / "default")
         return dirs
@@ -172,8 +183,6 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(_explain(exc)) from None
-    if not settings.secret_key:
-        settings.secret_key = _stored_secret(settings.data_path)
     return settings
 
 
@@ -186,7 +195,7 @@ def _explain(exc: msgspec.ValidationError) -> str:
     return message
 
 
-def _stored_secret(data_path: Path) -> str:
+def stored_secret(data_path: Path) -> str:
     """On a laptop nobody should have to invent a secret: keep one in the data folder.
 
     Several app hosts must share PARTICIPA_SECRET_KEY instead (docs/operations.md).

@@ -126,10 +126,10 @@ def base_context(request: Request) -> dict[str, Any]:
         "nav_links": [],
     }
     if organization is not None:
-        for links in registry.hook.menu_links(request=request, organization=organization):
-            context["nav_links"].extend(links or [])
-        for extra in registry.hook.template_context(request=request, organization=organization):
-            context.update(extra or {})
+        for links in registry.call("menu_links", request=request, organization=organization):
+            context["nav_links"].extend(links)
+        for extra in registry.call("template_context", request=request, organization=organization):
+            context.update(extra)
     return context
 
 

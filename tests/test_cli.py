@@ -80,3 +80,14 @@ def test_bad_settings_are_reported_without_a_traceback(env):
     assert result.exit_code != 0
     assert "invalid settings" in result.output and "backup_hour" in result.output
     assert "Traceback" not in result.output
+
+
+def test_plugins_disable_keeps_the_operators_config_file_intact(env, tmp_path):
+    config = tmp_path / "data" / "participa.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('# Vilademo production\n[participa]\nbackup_hour = 4  # after the night batch\n')
+    assert run(env, "plugins", "disable", "pages").exit_code == 0
+    text = config.read_text()
+    assert "# Vilademo production" in text and "# after the night batch" in text
+    assert tomllib.loads(text)["participa"]["disabled_plugins"] == ["pages"]
+    assert "disabled" in run(env, "plugins", "list").output.split("pages")[1].split("\n")[0]

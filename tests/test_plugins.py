@@ -177,3 +177,16 @@ async def test_an_installed_package_registers_through_the_entry_point(tmp_path, 
         # The same component id under another component type or space is not found.
         assert (await client.get(f"/processes/pressupostos-2027/faq/{component.id}")).status_code == 404
         assert (await client.get(f"/processes/pla-de-mobilitat/pages/{component.id}")).status_code == 404
+
+
+async def test_plugin_menu_links_and_template_variables_come_after_cores(settings, demo):
+    module = plugin_module(
+        "agenda",
+        menu_links=lambda request, organization: [("Agenda", "/agenda")],
+        template_context=lambda request: {"agenda_note": "unused"},
+    )
+    registry = Registry(settings, extra=[("agenda", module)])
+    async with AsyncTestClient(app=create_app(settings, registry), base_url=f"http://{DEMO_HOST}") as client:
+        text = (await client.get("/")).text
+    nav = text.split('class="main-nav"')[1].split("</nav>")[0]
+    assert nav.index(">Inici<") < nav.index(">Agenda<")

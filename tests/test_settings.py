@@ -8,14 +8,24 @@ from core.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_run_on_a_laptop(tmp_path):
-    settings = load_settings(environ={"PARTICIPA_DATA_DIR": str(tmp_path)})
+    settings = load_settings(environ={"PARTICIPA_DATA_DIR": str(tmp_path / "data")})
     assert settings.is_sqlite
-    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'participa.sqlite3'}"
-    assert settings.outbox_path == tmp_path / "outbox"
-    assert settings.backup_path == tmp_path / "backups"
-    # A secret is generated once and kept, so sessions survive restarts.
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'participa.sqlite3'}"
+    assert settings.outbox_path == tmp_path / "data" / "outbox"
+    assert settings.backup_path == tmp_path / "data" / "backups"
+    assert not (tmp_path / "data").exists()  # reading settings writes nothing
+
+
+def test_an_app_without_a_secret_generates_one_and_keeps_it(tmp_path):
+    from core.app import create_app
+
+    settings = load_settings(environ={"PARTICIPA_DATA_DIR": str(tmp_path)})
+    create_app(settings)
     assert len(settings.secret_key) >= 32
-    assert load_settings(environ={"PARTICIPA_DATA_DIR": str(tmp_path)}).secret_key == settings.secret_key
+    assert (tmp_path / "secret_key").read_text() == settings.secret_key
+    again = load_settings(environ={"PARTICIPA_DATA_DIR": str(tmp_path)})
+    create_app(again)
+    assert again.secret_key == settings.secret_key  # sessions survive restarts
 
 
 def test_environment_values_are_converted(tmp_path):
@@ -86,6 +96,11 @@ def test_unknown_and_malformed_toml_settings_are_refused(tmp_path):
         load_settings(environ={"PARTICIPA_CONFIG": str(config)})
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(environ={"PARTICIPA_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_an_unknown_theme_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match="theme: no folder named 'seaside'"):
+        load_settings(environ={"PARTICIPA_DATA_DIR": str(tmp_path), "PARTICIPA_THEME": "seaside"})
 
 
 def test_settings_struct_validates_when_built_directly():
