@@ -32,7 +32,8 @@ from core.queue import Queue
 from core.sessions import SessionConfig
 from core.settings import ROOT, Settings, load_settings, stored_secret
 from core.store import make_store, store_factory
-from core.web import RequestContextMiddleware, error_page, provide_db, provide_organization
+from core.auth import UserMiddleware
+from core.web import RequestContextMiddleware, error_page, provide_db, provide_organization, provide_user
 
 CORE_LOCALE = ROOT / "core" / "locale"
 
@@ -48,7 +49,7 @@ def template_environment(settings: Settings, registry: Registry, catalogs: Catal
     prefixed = PrefixLoader({"default": theme_loaders[-1], **plugin_loaders}, delimiter=":")
     env = Environment(
         loader=ChoiceLoader([*theme_loaders, *plugin_loaders.values(), prefixed]),
-        autoescape=select_autoescape(default=True),
+        autoescape=select_autoescape(default=True, disabled_extensions=("txt",)),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
@@ -106,10 +107,11 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     )
     app = Litestar(
         route_handlers=route_handlers,
-        middleware=[MetricsMiddleware(), RequestContextMiddleware(), session_config.middleware],
+        middleware=[MetricsMiddleware(), RequestContextMiddleware(), session_config.middleware, UserMiddleware()],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "organization": Provide(provide_organization, sync_to_thread=False),
+            "user": Provide(provide_user, sync_to_thread=False),
         },
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment(settings, registry, catalogs))

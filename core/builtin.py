@@ -7,6 +7,8 @@ from pathlib import Path
 from huey import crontab
 
 from core import backup, health, mail, routes, web
+from core.accounts import models as account_models  # noqa: F401  (tables on the metadata)
+from core.accounts import routes as account_routes
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
@@ -25,6 +27,7 @@ def register_routes():
     return [
         routes.home, routes.switch_locale, routes.terms, routes.organization_css,
         health.healthz, health.readyz, health.metrics, web.not_found,
+        *account_routes.ROUTES,
     ]
 
 

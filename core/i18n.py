@@ -86,8 +86,11 @@ def translated(value: dict[str, str] | None, locale: str | None = None, fallback
 
 # ---------------------------------------------------------------- extraction (developers)
 
-METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-OPTIONS_MAP = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"), ("**.py", "python")]
+OPTIONS_MAP = {
+    "**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+    "**/templates/**.txt": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+}
 
 
 def extract(folders: list[Path]):

@@ -29,6 +29,8 @@ class Organization(Base):
     logo: Mapped[str | None] = mapped_column(Text)
     """The municipality's arms as an SVG document or a data URI; the platform logo always stays."""
     minimum_age: Mapped[int] = mapped_column(Integer, default=14)
+    registration_mode: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    """"open" (anyone registers), "invitation" (only invited people) or "closed"."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     hosts: Mapped[list[OrganizationHost]] = relationship(back_populates="organization")

@@ -18,6 +18,12 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
 LOADED = "participa_session_loaded"
+ROTATE = "participa_rotate_session"
+
+
+def rotate(connection: ASGIConnection) -> None:
+    """Give the session a new id when this response is sent (after a login: no session fixation)."""
+    connection.scope[ROTATE] = True  # type: ignore[literal-required]
 
 
 class SessionBackend(ServerSideSessionBackend):
@@ -30,11 +36,18 @@ class SessionBackend(ServerSideSessionBackend):
         connection.scope[LOADED] = data.copy()  # type: ignore[literal-required]
         return data
 
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        if connection.scope.get(ROTATE):
+            return self.generate_session_id()
+        return super().get_session_id(connection)
+
     async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
         had_cookie = self.config.key in connection.cookies
+        if connection.scope.get(ROTATE) and had_cookie:
+            await self.delete(connection.cookies[self.config.key], store=self.config.get_store_from_app(connection.scope["app"]))
         if not scope_session and not had_cookie:
             return
-        if scope_session and had_cookie and scope_session == connection.scope.get(LOADED):
+        if scope_session and had_cookie and scope_session == connection.scope.get(LOADED) and not connection.scope.get(ROTATE):
             # Unchanged: only refresh the cookie's lifetime.
             params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
             MutableScopeHeaders.from_message(message).add(

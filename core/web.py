@@ -7,8 +7,9 @@ plain 404) and the locale set for gettext. Handlers render pages with ``render``
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, get
 from litestar.di import NamedDependency
@@ -16,15 +17,17 @@ from litestar.params import FromPath
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import ASGIMiddleware
-from litestar.response import Response, Template
+from litestar.response import Redirect, Response, Template
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.auth import take_flashes
 from core.i18n import LANGUAGE_NAMES, N_, current_locale, negotiate
 from core.models import Organization, OrganizationHost
 
 LOCALE_COOKIE = "participa_locale"
+logger = logging.getLogger("participa")
 
 # What handlers declare to receive the request context (litestar injects them by name).
 DB: TypeAlias = NamedDependency[AsyncSession]
@@ -102,6 +105,10 @@ def provide_organization(request: Request) -> Organization:
     return request.state.organization
 
 
+def provide_user(request: Request) -> Any:
+    return request.state.get("user")
+
+
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """A redirect target from a request: only a path on this same site is accepted."""
     if not target:
@@ -120,6 +127,8 @@ def base_context(request: Request) -> dict[str, Any]:
     available = organization.available_locales if organization else list(LANGUAGE_NAMES)
     context: dict[str, Any] = {
         "organization": organization,
+        "current_user": request.state.get("user"),
+        "flashes": take_flashes(request),
         "locale": locale,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in available if code in LANGUAGE_NAMES],
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -140,6 +149,7 @@ def render(request: Request, template_name: str, *, status_code: int = 200, **co
 
 ERROR_TITLES = {
     400: N_("The request could not be understood"),
+    401: N_("Log in to see this page"),
     403: N_("You are not allowed to see this page"),
     404: N_("This page does not exist"),
     405: N_("This action is not available here"),
@@ -155,8 +165,11 @@ def error_page(request: Request, exc: Exception) -> Response[Any]:
     Without an organization (unknown host, or an operations route) the answer is plain text.
     """
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 401 and request.method == "GET":
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/account/login?{urlencode({'next': path})}", status_code=303)
     if status >= 500:
-        request.app.logger.error("unhandled error on %s", request.url.path, exc_info=exc)
+        logger.error("unhandled error on %s", request.url.path, exc_info=exc)
     title = ERROR_TITLES.get(status, ERROR_TITLES[500])
     organization = request.state.get("organization")
     if organization is None:

@@ -34,8 +34,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"participa database: {'PostgreSQL ' + make_url(PG_URL).render_as_string() if PG_URL else 'SQLite'}"
 
 
+def run_async(coroutine):
+    """Run a coroutine to completion from sync code, even while a test's event loop is running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread has its own event loop
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _admin(url: str, statement: str) -> None:
-    """Run one statement on the PostgreSQL server, from sync or async code alike."""
+    """Run one statement on the PostgreSQL server."""
     import asyncpg
 
     async def run() -> None:
@@ -46,8 +52,7 @@ def _admin(url: str, statement: str) -> None:
         finally:
             await connection.close()
 
-    with ThreadPoolExecutor(max_workers=1) as pool:  # its own event loop, even inside a test's loop
-        pool.submit(asyncio.run, run()).result()
+    run_async(run())
 
 
 def new_database_url(tmp_path: Path, name: str = "") -> str:
@@ -93,7 +98,7 @@ def database_url(session_dir: Path) -> Iterator[str]:
         finally:
             await engine.dispose()
 
-    asyncio.run(migrate())
+    run_async(migrate())
     yield url
     drop_database(url)
 

@@ -35,8 +35,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     drop_database(url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Playwright's sync API keeps an event loop running in this thread while it is started, so
+    it is stopped whenever the tests leave this package: async tests elsewhere need the thread."""
     if not CHROMIUM.exists():
         pytest.fail("browser tests need Debian's Chromium: apt-get install chromium (.ci/run does it)")
     from playwright.sync_api import sync_playwright

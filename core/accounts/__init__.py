@@ -1,0 +1,1 @@
+"""People's accounts: registration, e-mail confirmation, login, logout and password reset."""

@@ -1,0 +1,57 @@
+"""Tables of people's accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow
+
+
+class User(Base):
+    """A person registered in one organization (the same person in two municipalities has two)."""
+
+    __tablename__ = "core_users"
+    __table_args__ = (UniqueConstraint("organization_id", "email"), UniqueConstraint("organization_id", "nickname"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    """Stored lowercased, so that uniqueness ignores case."""
+    nickname: Mapped[str] = mapped_column(String(32))
+    """Stored lowercased; shown as @nickname."""
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    """argon2; empty for people who take part at a municipal desk without an account password."""
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    terms_accepted_version: Mapped[int | None]
+    newsletter_consent_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    blocked_at: Mapped[datetime | None]
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class AccountToken(Base):
+    """A single-use secret sent by mail (confirm an address, reset a password).
+
+    Only a digest is stored, so a database leak reveals no usable token; a token works for
+    its own organization only, once, and until it expires.
+    """
+
+    __tablename__ = "core_account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,0 +1,190 @@
+"""Account pages: register, confirm the e-mail, log in and out, reset a forgotten password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from core.accounts import services
+from core.accounts.mails import send_to_user
+from core.accounts.schemas import ForgottenPassword, Login, NewPassword, Registration
+from core.accounts.tokens import peek
+from core.auth import flash, log_in, log_out
+from core.forms import Form
+from core.i18n import N_, current_locale
+from core.web import DB, CurrentOrganization, render, safe_next
+
+PUBLIC = {"permission": "public"}
+
+
+def _(request: Request, message: str, **variables: Any) -> str:
+    return request.app.state.catalogs.gettext(message, **variables)
+
+
+async def form_data(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {key: form.get(key) for key in form}
+
+
+def limits(request: Request) -> services.Limits:
+    return services.Limits.from_store(request.app.stores.get("rate_limits"))
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# ---------------------------------------------------------------- registration
+
+
+def _registration_form(request: Request, organization, data=None) -> Form:  # noqa: ANN001
+    return Form(Registration, request.app.state.catalogs.gettext, data, context={"age": organization.minimum_age})
+
+
+@get("/account/register", name="register", opt=PUBLIC)
+async def register_page(request: Request, organization: CurrentOrganization) -> Template:
+    return render(request, "accounts/register.html", form=_registration_form(request, organization),
+                  closed=organization.registration_mode != "open")
+
+
+@post("/account/register", opt=PUBLIC)
+async def register(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    """Create the account and mail a confirmation link; a taken address gets a mail instead."""
+    form = _registration_form(request, organization, await form_data(request))
+    address = client_address(request)
+    per_address = limits(request).registration_per_address
+    if await per_address.exceeded(f"{organization.id}:{address}"):
+        form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
+    elif form.validate():
+        try:
+            outcome = await services.register(db, organization, form.result, current_locale.get())
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            await per_address.hit(f"{organization.id}:{address}")
+            if outcome.existing:
+                await send_to_user(request, outcome.user, "already_registered", N_("Someone tried to register"))
+            else:
+                await send_to_user(request, outcome.user, "confirm_email", N_("Confirm your e-mail"),
+                                   token=outcome.token)
+            return Redirect("/account/registered", status_code=303)
+    return render(request, "accounts/register.html", form=form, status_code=400, closed=False)
+
+
+@get("/account/registered", opt=PUBLIC)
+async def registered(request: Request) -> Template:
+    return render(request, "accounts/registered.html")
+
+
+@get("/account/confirm/{token:str}", opt=PUBLIC)
+async def confirm_page(request: Request, db: DB, organization: CurrentOrganization, token: FromPath[str]) -> Template:
+    """A button that confirms: mail scanners that follow links must not use the token up."""
+    valid = await peek(db, organization.id, "confirm_email", token) is not None
+    return render(request, "accounts/confirm.html", token=token, valid=valid, status_code=200 if valid else 404)
+
+
+@post("/account/confirm/{token:str}", opt=PUBLIC)
+async def confirm(request: Request, db: DB, organization: CurrentOrganization, token: FromPath[str]) -> Template | Redirect:
+    user = await services.confirm_email(db, organization, token)
+    if user is None:
+        return render(request, "accounts/confirm.html", token=token, valid=False, status_code=404)
+    await db.commit()
+    log_in(request, user)
+    flash(request, _(request, N_("Your e-mail is confirmed. Welcome!")))
+    return Redirect("/", status_code=303)
+
+
+# ---------------------------------------------------------------- login and logout
+
+
+@get("/account/login", name="login", opt=PUBLIC)
+async def login_page(request: Request, next: FromQuery[str | None] = None) -> Template:
+    form = Form(Login, request.app.state.catalogs.gettext)
+    return render(request, "accounts/login.html", form=form, next=safe_next(next))
+
+
+@post("/account/login", opt=PUBLIC)
+async def login(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    data = await form_data(request)
+    target = safe_next(data.get("next"))
+    form = Form(Login, request.app.state.catalogs.gettext, data)
+    if form.validate():
+        try:
+            user = await services.authenticate(db, limits(request), organization, form.result.email,
+                                               form.result.password, client_address(request))
+        except services.LoginRefused as refused:
+            if refused.reason == "unconfirmed":
+                token = await services.new_confirmation(db, refused.user)
+                await db.commit()
+                await send_to_user(request, refused.user, "confirm_email", N_("Confirm your e-mail"), token=token)
+            form.add_error("__all__", _(request, {
+                "invalid": N_("The e-mail or the password is not right."),
+                "locked": N_("Too many failed attempts. Wait 15 minutes, or reset your password."),
+                "unconfirmed": N_("Confirm your e-mail first: we have just sent you a new link."),
+                "blocked": N_("This account is blocked. Contact the organization if you think it is a mistake."),
+            }[refused.reason]))
+        else:
+            await db.commit()
+            log_in(request, user)
+            return Redirect(target, status_code=303)
+    return render(request, "accounts/login.html", form=form, next=target, status_code=400)
+
+
+@post("/account/logout", opt={"permission": "public"})
+async def logout(request: Request) -> Redirect:
+    log_out(request)
+    return Redirect("/", status_code=303)
+
+
+# ---------------------------------------------------------------- forgotten password
+
+
+@get("/account/password/forgot", opt=PUBLIC)
+async def forgot_page(request: Request) -> Template:
+    return render(request, "accounts/forgot.html", form=Form(ForgottenPassword, request.app.state.catalogs.gettext))
+
+
+@post("/account/password/forgot", opt=PUBLIC)
+async def forgot(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    """The same answer whether or not the address has an account."""
+    form = Form(ForgottenPassword, request.app.state.catalogs.gettext, await form_data(request))
+    if not form.validate():
+        return render(request, "accounts/forgot.html", form=form, status_code=400)
+    started = await services.start_password_reset(db, limits(request), organization, form.result.email)
+    if started is not None:
+        await db.commit()
+        user, token = started
+        await send_to_user(request, user, "reset_password", N_("Choose a new password"), token=token)
+    flash(request, _(request, N_("If an account uses that e-mail, we have sent it a link to choose a new password.")))
+    return Redirect("/account/login", status_code=303)
+
+
+@get("/account/password/reset/{token:str}", opt=PUBLIC)
+async def reset_page(request: Request, db: DB, organization: CurrentOrganization, token: FromPath[str]) -> Template:
+    valid = await peek(db, organization.id, "reset_password", token) is not None
+    form = Form(NewPassword, request.app.state.catalogs.gettext)
+    return render(request, "accounts/reset.html", form=form, token=token, valid=valid,
+                  status_code=200 if valid else 404)
+
+
+@post("/account/password/reset/{token:str}", opt=PUBLIC)
+async def reset(request: Request, db: DB, organization: CurrentOrganization, token: FromPath[str]) -> Template | Redirect:
+    form = Form(NewPassword, request.app.state.catalogs.gettext, await form_data(request))
+    if form.validate():
+        try:
+            await services.reset_password(db, organization, token, form.result.password)
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            flash(request, _(request, N_("Your password is changed. Log in with it.")))
+            return Redirect("/account/login", status_code=303)
+    return render(request, "accounts/reset.html", form=form, token=token, valid=True, status_code=400)
+
+
+ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
+          forgot, reset_page, reset]

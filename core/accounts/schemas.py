@@ -1,0 +1,51 @@
+"""The forms of people's accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from core.i18n import N_
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+Email = Annotated[str, Meta(
+    min_length=3, max_length=254, pattern=EMAIL_PATTERN, title=N_("E-mail"),
+    extra={"input": "email", "autocomplete": "email",
+           "pattern_message": N_("Enter an e-mail address like name@example.org.")},
+)]
+
+
+class Registration(msgspec.Struct, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=120, title=N_("Your name"),
+                              description=N_("As you want others to see it."), extra={"autocomplete": "name"})]
+    nickname: Annotated[str, Meta(
+        min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_]+$", title=N_("Nickname"),
+        description=N_("Shown with what you write: letters, numbers and _, from 3 to 32."),
+        extra={"autocomplete": "username", "pattern_message": N_("Use only letters, numbers and _.")},
+    )]
+    email: Email
+    password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Password"),
+                                  description=N_("At least 10 characters."),
+                                  extra={"input": "password", "autocomplete": "new-password"})]
+    minimum_age: Annotated[bool, Meta(title=N_("I am %(age)s years old or older"), extra={"must_accept": True})]
+    terms: Annotated[bool, Meta(title=N_("I have read and accept the terms of use"), extra={"must_accept": True})]
+    newsletter: Annotated[bool, Meta(title=N_("Send me the newsletter (you can stop it at any time)"))] = False
+
+
+class Login(msgspec.Struct, kw_only=True):
+    email: Email
+    password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Password"),
+                                  extra={"input": "password", "autocomplete": "current-password"})]
+
+
+class ForgottenPassword(msgspec.Struct, kw_only=True):
+    email: Email
+
+
+class NewPassword(msgspec.Struct, kw_only=True):
+    password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("New password"),
+                                  description=N_("At least 10 characters."),
+                                  extra={"input": "password", "autocomplete": "new-password"})]

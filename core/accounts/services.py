@@ -1,0 +1,194 @@
+"""The rules of accounts: who may register, log in, confirm an address and reset a password.
+
+No HTTP here: routes call these functions and turn AccountError into form messages.
+Messages are untranslated ids; the caller translates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts import tokens
+from core.accounts.models import User
+from core.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from core.accounts.schemas import Registration
+from core.db import utcnow
+from core.i18n import N_
+from core.models import Organization, TermsOfUse
+from core.ratelimit import RateLimit
+
+
+class AccountError(Exception):
+    """A rule refused the request; ``field`` says where to show ``message`` (a message id)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Limits:
+    """The rate limits of account actions, sharing one store."""
+
+    login_per_account: RateLimit
+    login_per_address: RateLimit
+    registration_per_address: RateLimit
+    reset_per_account: RateLimit
+
+    @classmethod
+    def from_store(cls, store) -> Limits:  # noqa: ANN001
+        return cls(
+            login_per_account=RateLimit(store, "login-account", limit=5, window=15 * 60),
+            login_per_address=RateLimit(store, "login-address", limit=30, window=15 * 60),
+            registration_per_address=RateLimit(store, "registration-address", limit=10, window=60 * 60),
+            reset_per_account=RateLimit(store, "reset-account", limit=3, window=60 * 60),
+        )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def current_terms_version(session: AsyncSession, organization: Organization) -> int | None:
+    return await session.scalar(
+        select(func.max(TermsOfUse.version)).where(TermsOfUse.organization_id == organization.id)
+    )
+
+
+async def find_by_email(session: AsyncSession, organization: Organization, email: str) -> User | None:
+    return await session.scalar(
+        select(User).where(User.organization_id == organization.id, User.email == normalise_email(email))
+    )
+
+
+@dataclass
+class Registered:
+    """The outcome of a registration: a new user, or the existing owner of that address."""
+
+    user: User
+    token: str | None
+    existing: bool
+
+
+async def register(session: AsyncSession, organization: Organization, data: Registration, locale: str) -> Registered:
+    """Create an unconfirmed account and a confirmation token.
+
+    When the e-mail already has an account, nothing is created and the caller mails its owner
+    instead: the answer on the page is the same, so nobody learns who is registered.
+    """
+    if organization.registration_mode != "open":
+        raise AccountError("__all__", N_("This organization does not accept new registrations here."))
+    nickname = data.nickname.lower()
+    problem = password_problem(data.password, email=data.email, nickname=nickname, name=data.name)
+    if problem:
+        raise AccountError("password", problem)
+    existing = await find_by_email(session, organization, data.email)
+    if existing is not None:
+        return Registered(user=existing, token=None, existing=True)
+    taken = await session.scalar(
+        select(User.id).where(User.organization_id == organization.id, User.nickname == nickname)
+    )
+    if taken is not None:
+        raise AccountError("nickname", N_("This nickname is taken; choose another one."))
+    now = utcnow()
+    user = User(
+        organization_id=organization.id, email=normalise_email(data.email), nickname=nickname, name=data.name,
+        password_hash=hash_password(data.password), locale=locale,
+        terms_accepted_version=await current_terms_version(session, organization),
+        newsletter_consent_at=now if data.newsletter else None,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        # Someone registered the same address or nickname a moment ago.
+        existing = await find_by_email(session, organization, data.email)
+        if existing is not None:
+            return Registered(user=existing, token=None, existing=True)
+        raise AccountError("nickname", N_("This nickname is taken; choose another one.")) from None
+    token = await tokens.issue(session, user, "confirm_email")
+    return Registered(user=user, token=token, existing=False)
+
+
+async def new_confirmation(session: AsyncSession, user: User) -> str:
+    """A new confirmation link for an unconfirmed account (earlier links stop working)."""
+    return await tokens.issue(session, user, "confirm_email")
+
+
+async def confirm_email(session: AsyncSession, organization: Organization, token: str) -> User | None:
+    """Confirm the address a token was sent to; None when the token does not work."""
+    user = await tokens.consume(session, organization.id, "confirm_email", token)
+    if user is not None and user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+    return user
+
+
+class LoginRefused(Exception):
+    """``reason`` is "invalid" (wrong e-mail or password), "locked", "unconfirmed" or "blocked"."""
+
+    def __init__(self, reason: str, user: User | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.user = user
+
+
+async def authenticate(session: AsyncSession, limits: Limits, organization: Organization, email: str,
+                       password: str, address: str) -> User:
+    """The user with these credentials, or LoginRefused.
+
+    Unknown addresses and wrong passwords get the same answer, in the same time; after five
+    failures an address is locked for fifteen minutes, and one network address may fail
+    thirty times, whichever account it tries.
+    """
+    account_key = f"{organization.id}:{normalise_email(email)}"
+    address_key = f"{organization.id}:{address}"
+    if await limits.login_per_account.exceeded(account_key) or await limits.login_per_address.exceeded(address_key):
+        raise LoginRefused("locked")
+    user = await find_by_email(session, organization, email)
+    if not verify_password(user.password_hash if user else None, password):
+        await limits.login_per_account.hit(account_key)
+        await limits.login_per_address.hit(address_key)
+        raise LoginRefused("invalid")
+    if user.blocked_at is not None:
+        raise LoginRefused("blocked", user)
+    if user.confirmed_at is None:
+        raise LoginRefused("unconfirmed", user)
+    await limits.login_per_account.reset(account_key)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+async def start_password_reset(session: AsyncSession, limits: Limits, organization: Organization,
+                               email: str) -> tuple[User, str] | None:
+    """A reset token for the account of this address, if there is one (and it may ask again)."""
+    user = await find_by_email(session, organization, email)
+    if user is None or user.blocked_at is not None:
+        return None
+    key = f"{organization.id}:{user.id}"
+    if await limits.reset_per_account.exceeded(key):
+        return None
+    await limits.reset_per_account.hit(key)
+    return user, await tokens.issue(session, user, "reset_password")
+
+
+async def reset_password(session: AsyncSession, organization: Organization, token: str, password: str) -> User:
+    """Set a new password with a reset token; a working reset also confirms the address."""
+    user = await tokens.peek(session, organization.id, "reset_password", token)
+    if user is None:
+        raise AccountError("__all__", N_("This link has expired or was already used. Ask for a new one."))
+    problem = password_problem(password, email=user.email, nickname=user.nickname, name=user.name)
+    if problem:
+        raise AccountError("password", problem)
+    if await tokens.consume(session, organization.id, "reset_password", token) is None:
+        raise AccountError("__all__", N_("This link has expired or was already used. Ask for a new one."))
+    user.password_hash = hash_password(password)
+    user.confirmed_at = user.confirmed_at or utcnow()
+    return user

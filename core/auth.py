@@ -1,0 +1,80 @@
+"""Who is making the request: the logged-in user, kept in the server-side session."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from core.accounts.models import User
+from core.sessions import rotate
+
+SESSION_USER = "user_id"
+SESSION_FLASH = "flash"
+
+
+class UserMiddleware(ASGIMiddleware):
+    """Loads the session's user (one query, only when someone is logged in) into ``request.state.user``.
+
+    A user of another organization, or a blocked one, is logged out at once.
+    """
+
+    scopes = (ScopeType.HTTP,)
+    exclude_opt_key = "no_request_context"
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        state = scope.setdefault("state", {})
+        session = scope.get("session") or {}
+        user = None
+        user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
+        if user_id is not None:
+            user = await state["db"].get(User, user_id)
+            if user is None or user.organization_id != state["organization"].id or user.blocked_at is not None:
+                user = None
+                scope["session"] = {}
+        state["user"] = user
+        await next_app(scope, receive, send)
+
+
+def log_in(request: Request, user: User) -> None:
+    """Start a fresh session for ``user`` (a new session id, nothing kept from before but messages)."""
+    flashes = request.session.get(SESSION_FLASH, [])
+    request.set_session({SESSION_USER: user.id, **({SESSION_FLASH: flashes} if flashes else {})})
+    rotate(request)
+    request.state.user = user
+
+
+def log_out(request: Request) -> None:
+    request.clear_session()
+    request.state.user = None
+
+
+def flash(request: Request, message: str) -> None:
+    """A message shown once, on the next page this person sees (translated already)."""
+    session = request.session
+    session[SESSION_FLASH] = [*session.get(SESSION_FLASH, []), message]
+    request.set_session(session)
+
+
+def take_flashes(request: Request) -> list[str]:
+    session = request.scope.get("session")
+    if not isinstance(session, dict) or SESSION_FLASH not in session:
+        return []
+    messages = session.pop(SESSION_FLASH)
+    return messages
+
+
+def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: only a logged-in person passes."""
+    if connection.state.get("user") is None:
+        raise NotAuthorizedException()
+
+
+CurrentUser: TypeAlias = NamedDependency[User | None]

@@ -1,0 +1,263 @@
+"""HTML forms described by msgspec Structs: one schema gives the fields, their labels and help,
+their limits, and the validation with a message per field.
+
+A field is declared with ``Annotated[type, Meta(...)]``: ``title`` is its label and
+``description`` its help (both untranslated message ids), the constraints (``min_length``,
+``max_length``, ``ge``, ``le``, ``pattern``) are checked here with translated messages, and
+``extra`` may say ``{"input": "email", "autocomplete": "email", "pattern_message": N_(...)}``.
+Every field is validated on its own, so a person sees every problem at once, and what they
+typed is kept (except passwords).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from msgspec import inspect as mi
+
+from core.i18n import N_
+
+Translate = Callable[..., str]
+
+MESSAGES = {
+    "required": N_("Fill in this field."),
+    "accept": N_("Tick this box to go on."),
+    "too_short": N_("Write at least %(limit)s characters."),
+    "too_long": N_("Write at most %(limit)s characters."),
+    "too_small": N_("Enter a number of at least %(limit)s."),
+    "too_large": N_("Enter a number of at most %(limit)s."),
+    "not_a_number": N_("Enter a whole number."),
+    "not_a_date": N_("Enter a date as year-month-day, for example 2027-03-15."),
+    "choice": N_("Choose one of the options."),
+    "pattern": N_("The format is not valid."),
+}
+
+
+@dataclass
+class FieldView:
+    """What a template needs to render one field."""
+
+    name: str
+    label: str
+    help: str
+    input: str
+    value: Any
+    required: bool
+    error: str = ""
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    autocomplete: str = ""
+    max_length: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"field-{self.name.replace('_', '-')}"
+
+    @property
+    def described_by(self) -> str:
+        """Ids of the help and error texts that belong to the input (for aria-describedby)."""
+        return " ".join(part for part, present in ((f"{self.id}-help", self.help), (f"{self.id}-error", self.error))
+                        if present)
+
+
+@dataclass
+class Spec:
+    """A field's type with its Meta: constraints live on ``kind``, the rest beside it."""
+
+    kind: mi.Type
+    optional: bool
+    title: str | None
+    description: str | None
+    extra: dict[str, Any]
+
+
+def _describe(info: mi.Type) -> Spec:
+    """Peel ``X | None`` and msgspec's Metadata wrappers off a field's type."""
+    optional = False
+    title = description = None
+    extra: dict[str, Any] = {}
+    while True:
+        if isinstance(info, mi.Metadata):
+            schema = info.extra_json_schema or {}
+            title = title or schema.get("title")
+            description = description or schema.get("description")
+            extra = {**(info.extra or {}), **extra}
+            info = info.type
+        elif isinstance(info, mi.UnionType):
+            others = [t for t in info.types if not isinstance(t, mi.NoneType)]
+            if len(others) != 1:
+                break
+            optional, info = True, others[0]
+        else:
+            break
+    return Spec(info, optional, title, description, extra)
+
+
+def _input_kind(info: mi.Type, extra: dict[str, Any]) -> str:
+    if "input" in extra:
+        return extra["input"]
+    if isinstance(info, mi.BoolType):
+        return "checkbox"
+    if isinstance(info, (mi.IntType, mi.FloatType)):
+        return "number"
+    if isinstance(info, mi.DateType):
+        return "date"
+    if isinstance(info, (mi.LiteralType, mi.EnumType)):
+        return "select"
+    return "text"
+
+
+class Form:
+    """One form: the submitted (or initial) values, the errors, and the validated Struct."""
+
+    def __init__(self, schema: type[msgspec.Struct], gettext: Translate, data: Mapping[str, Any] | None = None,
+                 initial: msgspec.Struct | Mapping[str, Any] | None = None,
+                 context: Mapping[str, Any] | None = None) -> None:
+        self.schema = schema
+        self._ = gettext
+        self.context = dict(context or {})
+        """Values for placeholders in labels ("I am %(age)s years old or older")."""
+        self.info = typing.cast(mi.StructType, mi.type_info(schema))
+        self.submitted = data is not None
+        if isinstance(initial, msgspec.Struct):
+            initial = msgspec.structs.asdict(initial)
+        self.raw: dict[str, Any] = dict(data if data is not None else (initial or {}))
+        self.errors: dict[str, str] = {}
+        self.result: msgspec.Struct | None = None
+
+    # ---------------------------------------------------------------- validation
+
+    def validate(self) -> bool:
+        """Check every field; on success ``result`` holds the Struct."""
+        values: dict[str, Any] = {}
+        for info in self.info.fields:
+            value, error = self._clean(info)
+            if error:
+                self.errors[info.name] = error
+            elif value is not msgspec.UNSET:
+                values[info.name] = value
+        if self.errors:
+            return False
+        try:
+            self.result = msgspec.convert(values, self.schema)
+        except msgspec.ValidationError:  # a constraint the per-field checks do not know
+            self.errors["__all__"] = self._(MESSAGES["pattern"])
+            return False
+        return True
+
+    def add_error(self, name: str, message: str) -> None:
+        """A rule that needs more than the schema (a taken e-mail, a wrong password)."""
+        self.errors[name] = message
+
+    @property
+    def valid(self) -> bool:
+        return self.result is not None and not self.errors
+
+    def _clean(self, info: mi.Field) -> tuple[Any, str]:
+        spec = _describe(info.type)
+        kind, optional, extra = spec.kind, spec.optional, spec.extra
+        raw = self.raw.get(info.name)
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else None
+        if isinstance(kind, mi.BoolType):
+            checked = raw in ("on", "true", "1", True)
+            if extra.get("must_accept") and not checked:
+                return msgspec.UNSET, self._(MESSAGES["accept"])
+            return checked, ""
+        text = raw.strip() if isinstance(raw, str) and extra.get("input") != "password" else (raw or "")
+        if text == "":
+            if optional:
+                return None, ""
+            if info.required or getattr(kind, "min_length", None):
+                return msgspec.UNSET, self._(MESSAGES["required"])
+            return msgspec.UNSET, ""
+        if isinstance(kind, mi.StrType):
+            if kind.min_length is not None and len(text) < kind.min_length:
+                return msgspec.UNSET, self._(MESSAGES["too_short"], limit=kind.min_length)
+            if kind.max_length is not None and len(text) > kind.max_length:
+                return msgspec.UNSET, self._(MESSAGES["too_long"], limit=kind.max_length)
+            if kind.pattern is not None and not re.search(kind.pattern, text):
+                return msgspec.UNSET, self._(extra.get("pattern_message", MESSAGES["pattern"]))
+            return text, ""
+        if isinstance(kind, mi.IntType):
+            try:
+                number = int(text)
+            except ValueError:
+                return msgspec.UNSET, self._(MESSAGES["not_a_number"])
+            if kind.ge is not None and number < kind.ge:
+                return msgspec.UNSET, self._(MESSAGES["too_small"], limit=kind.ge)
+            if kind.le is not None and number > kind.le:
+                return msgspec.UNSET, self._(MESSAGES["too_large"], limit=kind.le)
+            return number, ""
+        if isinstance(kind, mi.DateType):
+            try:
+                return datetime.date.fromisoformat(text), ""
+            except ValueError:
+                return msgspec.UNSET, self._(MESSAGES["not_a_date"])
+        if isinstance(kind, (mi.LiteralType, mi.EnumType)):
+            allowed = [str(value) for value, _ in self._choices(kind, extra)]
+            if text not in allowed:
+                return msgspec.UNSET, self._(MESSAGES["choice"])
+            return (kind.cls(text) if isinstance(kind, mi.EnumType) else text), ""
+        return text, ""
+
+    # ---------------------------------------------------------------- rendering
+
+    def _choices(self, kind: mi.Type, extra: dict[str, Any]) -> list[tuple[str, str]]:
+        if isinstance(kind, mi.LiteralType):
+            labels = extra.get("labels", {})
+            return [(str(value), self._(labels.get(value, str(value)))) for value in kind.values]
+        if isinstance(kind, mi.EnumType) and issubclass(kind.cls, enum.Enum):
+            return [(str(member.value), self._(getattr(member, "label", member.name))) for member in kind.cls]
+        return []
+
+    @property
+    def fields(self) -> list[FieldView]:
+        views = []
+        for info in self.info.fields:
+            spec = _describe(info.type)
+            kind, optional, extra = spec.kind, spec.optional, spec.extra
+            input_kind = _input_kind(kind, extra)
+            value = self.raw.get(info.name, "" if info.default is msgspec.NODEFAULT else info.default)
+            if isinstance(value, list):
+                value = value[-1] if value else ""
+            if input_kind == "password":
+                value = ""  # never sent back to the browser
+            elif input_kind == "checkbox":
+                value = value in ("on", "true", "1", True)
+            elif value is None:
+                value = ""
+            views.append(FieldView(
+                name=info.name,
+                label=self._label(spec.title or info.name.replace("_", " ").capitalize()),
+                help=self._(spec.description) if spec.description else "",
+                input=input_kind,
+                value=value if isinstance(value, (str, bool)) else str(value),
+                required=not optional and (info.required or bool(getattr(kind, "min_length", None))
+                                           or bool(extra.get("must_accept"))),
+                error=self.errors.get(info.name, ""),
+                choices=self._choices(kind, extra),
+                autocomplete=extra.get("autocomplete", ""),
+                max_length=getattr(kind, "max_length", None),
+            ))
+        return views
+
+    def _label(self, message: str) -> str:
+        return self._(message, **self.context) if "%(" in message else self._(message)
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) for the summary at the top of the form, in the fields' order."""
+        by_name = {view.name: view for view in self.fields}
+        ordered = [(by_name[name].id, by_name[name].label, message) for name, message in self.errors.items()
+                   if name in by_name]
+        general = [("", "", message) for name, message in self.errors.items() if name not in by_name]
+        return [(field_id, f"{label}: {message}" if label else message) for field_id, label, message in
+                general + ordered]
+
