@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
@@ -29,6 +29,7 @@ from core.richtext import safe
 from core.observability import MetricsMiddleware, configure_logging, security_headers
 from core.plugins import PluginError, Registry
 from core.queue import Queue
+from core.ratelimit import make_counters
 from core.sessions import SessionConfig
 from core.settings import ROOT, Settings, load_settings, stored_secret
 from core.store import make_store, store_factory
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         state=State(
             {
                 "settings": settings, "registry": registry, "engine": engine, "sessionmaker": sessionmaker,
-                "catalogs": catalogs, "queue": queue,
+                "catalogs": catalogs, "queue": queue, "counters": make_counters(settings, sessionmaker),
             }
         ),
         debug=settings.debug,

@@ -8,6 +8,7 @@ health checks can see when the last one succeeded; old files are pruned.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -21,6 +22,9 @@ from sqlalchemy.engine import make_url
 from core.db import utcnow
 from core.models import Backup
 from core.settings import Settings
+
+
+logger = logging.getLogger("participa.backup")
 
 
 class BackupError(Exception):
@@ -39,6 +43,8 @@ def _integrity(path: Path) -> None:
     connection = sqlite3.connect(path)
     try:
         result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:  # not an SQLite database at all
+        raise BackupError(f"{path} is not a usable SQLite database: {exc}") from None
     finally:
         connection.close()
     if result != "ok":
@@ -51,15 +57,22 @@ def make_backup(settings: Settings, target_dir: Path | None = None) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     if settings.is_sqlite:
+        live = _sqlite_path(settings)
+        if not live.is_file():  # sqlite3.connect would create an empty database and back that up
+            raise BackupError(f"database {live} does not exist")
         target = target_dir / f"participa-{stamp}.sqlite3"
-        source = sqlite3.connect(_sqlite_path(settings))
-        copy = sqlite3.connect(target)
         try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
-        _integrity(target)
+            source = sqlite3.connect(f"{live.resolve().as_uri()}?mode=rw", uri=True)
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+                source.close()
+            _integrity(target)
+        except (sqlite3.Error, BackupError) as exc:
+            target.unlink(missing_ok=True)
+            raise BackupError(f"backup of {live} failed: {exc}") from None
         return target
     target = target_dir / f"participa-{stamp}.dump"
     result = subprocess.run(
@@ -109,21 +122,26 @@ def prune(settings: Settings, now: datetime | None = None) -> list[Path]:
     return removed
 
 
-async def backup_task(ctx) -> str:
-    """Periodic task ``core.backup``: back up, record the outcome, prune old files."""
-    async with ctx.sessionmaker.begin() as session:
-        record = Backup(path="", started_at=utcnow())
-        session.add(record)
+async def backup_task(ctx, target_dir: str | None = None) -> str:
+    """Task ``core.backup`` (daily, and ``participa backup``): back up, record the outcome, prune.
+
+    The outcome is written after the backup, so a backup never carries a run of its own
+    that looks unfinished once restored.
+    """
+    started = utcnow()
     try:
-        path = make_backup(ctx.settings)
+        path = make_backup(ctx.settings, Path(target_dir) if target_dir else None)
     except Exception as exc:
-        async with ctx.sessionmaker.begin() as session:
-            stored = await session.get(Backup, record.id)
-            stored.finished_at, stored.error = utcnow(), str(exc)[:2000]
+        try:
+            async with ctx.sessionmaker.begin() as session:
+                session.add(Backup(started_at=started, finished_at=utcnow(), path=target_dir or "",
+                                   succeeded=False, error=str(exc)[:2000]))
+        except Exception:  # the database itself may be what failed: keep the backup's own error
+            logger.exception("could not record the failed backup")
         raise
     async with ctx.sessionmaker.begin() as session:
-        stored = await session.get(Backup, record.id)
-        stored.finished_at, stored.path, stored.size_bytes, stored.succeeded = utcnow(), str(path), path.stat().st_size, True
+        session.add(Backup(started_at=started, finished_at=utcnow(), path=str(path),
+                           size_bytes=path.stat().st_size, succeeded=True))
     prune(ctx.settings)
     return str(path)
 

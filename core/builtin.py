@@ -12,6 +12,8 @@ from core.accounts import routes as account_routes
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
+from core.ratelimit import DatabaseCounters
+from core.store import DatabaseStore
 
 
 @hookimpl
@@ -41,15 +43,15 @@ def register_tasks(settings):
     return [
         Task(name="core.send_mail", run=mail.send_mail_task, retries=5, retry_delay=60),
         Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour))),
-        Task(name="core.delete_expired_store_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
+        Task(name="core.delete_expired_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
     ]
 
 
 async def _delete_expired(ctx):
-    from core.store import DatabaseStore
-
+    """Expired sessions, caches and rate-limit windows in the database (Redis expires its own)."""
     if not ctx.settings.redis_url:
         await DatabaseStore(ctx.sessionmaker).delete_expired()
+        await DatabaseCounters(ctx.sessionmaker).delete_expired()
 
 
 @hookimpl

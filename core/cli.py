@@ -273,14 +273,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @main.command()
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), help="Folder for the backup.")
 def backup(target: Path | None) -> None:
-    """Back up the database now (the worker also does it daily)."""
-    from core.backup import BackupError, make_backup
+    """Back up the database now (the worker also does it daily); recorded like the daily ones."""
+    from core.backup import BackupError
+    from core.queue import Queue
 
+    settings = _settings()
+    queue = Queue(settings, _registry(settings))
     try:
-        path = make_backup(_settings(), target)
+        path = asyncio.run(queue.run_now("core.backup", target_dir=str(target) if target else None))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(str(path))
+    click.echo(path)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from litestar import Request, get
 from litestar.response import Response
 from sqlalchemy import text
@@ -33,7 +34,8 @@ async def readyz(request: Request) -> Response[dict[str, object]]:
     except Exception as exc:  # a readiness probe reports failures, it does not raise them
         checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["migrations"] = "unknown"
-    checks["queue"] = "ok" if state.queue.reachable() else "unreachable"
+    reachable = await anyio.to_thread.run_sync(state.queue.reachable)  # blocking I/O: off the event loop
+    checks["queue"] = "ok" if reachable else "unreachable"
     ready = all(value == "ok" for value in checks.values())
     return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
 

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -39,16 +40,22 @@ class MetricsMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         start = time.perf_counter()
-        status = 500
+        status, started = 500, False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
             await send(message)
 
         try:
             await next_app(scope, receive, send_wrapper)
+        except Exception as exc:
+            if not started:
+                # Raised by an inner middleware (an unknown host's 404): the exception handler
+                # around this middleware answers with the exception's status, so count that.
+                status = exc.status_code if isinstance(exc, HTTPException) else 500
+            raise
         finally:
             route = scope.get("path_template", "")
             elapsed = time.perf_counter() - start

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import redis
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,22 +32,25 @@ class TaskContext:
         self.queue: Queue | None = None
 
 
-def make_huey(settings: Settings) -> Huey:
+def make_huey(settings: Settings, name: str = "participa") -> Huey:
+    """``name`` keeps the keys of several queues on one Redis apart (tests use their own)."""
     if settings.queue_url:
-        return RedisHuey("participa", url=settings.queue_url, immediate=settings.queue_immediate)
+        # Timeouts, so an unreachable Redis fails a readiness probe instead of hanging it.
+        pool = redis.ConnectionPool.from_url(settings.queue_url, socket_connect_timeout=2, socket_timeout=10)
+        return RedisHuey(name, connection_pool=pool, immediate=settings.queue_immediate)
     settings.data_path.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(
-        "participa", filename=str(settings.data_path / "queue.sqlite3"), immediate=settings.queue_immediate
+        name, filename=str(settings.data_path / "queue.sqlite3"), immediate=settings.queue_immediate
     )
 
 
 class Queue:
     """The install's task queue, with every registered task bound to it by name."""
 
-    def __init__(self, settings: Settings, registry: Any) -> None:
+    def __init__(self, settings: Settings, registry: Any, name: str = "participa") -> None:
         self.settings = settings
         self.registry = registry
-        self.huey = make_huey(settings)
+        self.huey = make_huey(settings, name)
         self.tasks: dict[str, Callable[..., Any]] = {}
         for task in registry.tasks.values():
             runner = self._runner(task)

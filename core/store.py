@@ -12,7 +12,9 @@ from typing import Any
 
 from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.redis import RedisStore
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import utcnow
@@ -45,24 +47,35 @@ class DatabaseStore(NamespacedStore):
         seconds = _seconds(expires_in)
         expires_at = utcnow() + timedelta(seconds=seconds) if seconds is not None else None
         async with self.sessionmaker.begin() as session:
-            entry = await session.get(StoreEntry, self._key(key))
-            if entry is None:
-                session.add(StoreEntry(key=self._key(key), value=data, expires_at=expires_at))
-            else:
-                entry.value, entry.expires_at = data, expires_at
+            # One upsert, not read-then-insert: two processes may write the same new key at once.
+            insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            statement = insert(StoreEntry).values(key=self._key(key), value=data, expires_at=expires_at)
+            await session.execute(statement.on_conflict_do_update(
+                index_elements=[StoreEntry.key],
+                set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
+            ))
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        # Plain statements, not ORM objects: another process may delete or renew the same
+        # entry meanwhile, and an UPDATE or DELETE that matches no row is then no error.
+        name, now = self._key(key), utcnow()
         async with self.sessionmaker.begin() as session:
-            entry = await session.get(StoreEntry, self._key(key))
-            if entry is None:
+            row = (await session.execute(
+                select(StoreEntry.value, StoreEntry.expires_at).where(StoreEntry.key == name)
+            )).first()
+            if row is None:
                 return None
-            if entry.expires_at is not None and entry.expires_at <= utcnow():
-                await session.delete(entry)
+            value, expires_at = row
+            if expires_at is not None and expires_at <= now:
+                await session.execute(delete(StoreEntry).where(StoreEntry.key == name, StoreEntry.expires_at <= now))
                 return None
             seconds = _seconds(renew_for)
-            if seconds is not None and entry.expires_at is not None:
-                entry.expires_at = utcnow() + timedelta(seconds=seconds)
-            return entry.value
+            if seconds is not None and expires_at is not None:
+                await session.execute(
+                    update(StoreEntry).where(StoreEntry.key == name, StoreEntry.expires_at.is_not(None))
+                    .values(expires_at=now + timedelta(seconds=seconds))
+                )
+            return value
 
     async def delete(self, key: str) -> None:
         async with self.sessionmaker.begin() as session:

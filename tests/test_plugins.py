@@ -22,9 +22,9 @@ from tests.conftest import DEMO_HOST, make_settings
 
 def plugin_module(name: str, **hooks) -> types.ModuleType:
     module = types.ModuleType(name)
-    for hook_name, func in hooks.items():
-        func.__name__ = hook_name
-        setattr(module, hook_name, hookimpl(func))
+    for hook_name, implementation in hooks.items():
+        implementation.__name__ = hook_name
+        setattr(module, hook_name, hookimpl(implementation))
     return module
 
 

@@ -30,7 +30,7 @@ async def form_data(request: Request) -> dict[str, Any]:
 
 
 def limits(request: Request) -> services.Limits:
-    return services.Limits.from_store(request.app.stores.get("rate_limits"))
+    return services.Limits.from_counters(request.app.state.counters)
 
 
 def client_address(request: Request) -> str:

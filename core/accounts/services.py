@@ -19,7 +19,7 @@ from core.accounts.schemas import Registration
 from core.db import utcnow
 from core.i18n import N_
 from core.models import Organization, TermsOfUse
-from core.ratelimit import RateLimit
+from core.ratelimit import Counters, RateLimit
 
 
 class AccountError(Exception):
@@ -41,12 +41,12 @@ class Limits:
     reset_per_account: RateLimit
 
     @classmethod
-    def from_store(cls, store) -> Limits:  # noqa: ANN001
+    def from_counters(cls, counters: Counters) -> Limits:
         return cls(
-            login_per_account=RateLimit(store, "login-account", limit=5, window=15 * 60),
-            login_per_address=RateLimit(store, "login-address", limit=30, window=15 * 60),
-            registration_per_address=RateLimit(store, "registration-address", limit=10, window=60 * 60),
-            reset_per_account=RateLimit(store, "reset-account", limit=3, window=60 * 60),
+            login_per_account=RateLimit(counters, "login-account", limit=5, window=15 * 60),
+            login_per_address=RateLimit(counters, "login-address", limit=30, window=15 * 60),
+            registration_per_address=RateLimit(counters, "registration-address", limit=10, window=60 * 60),
+            reset_per_account=RateLimit(counters, "reset-account", limit=3, window=60 * 60),
         )
 
 

@@ -27,11 +27,10 @@ CHROMIUM_ARGS = [
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("live")
     url = new_database_url(folder, "live")
-    server = LiveServer(folder / "data", url)
-    server.prepare_demo()
-    server.start()
-    yield server
-    server.stop()
+    with LiveServer(folder / "data", url) as server:
+        server.prepare_demo()
+        server.start()
+        yield server
     drop_database(url)
 
 

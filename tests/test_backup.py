@@ -1,0 +1,449 @@
+"""Backups: what an admin backs up comes back exactly on restore, on SQLite and PostgreSQL.
+
+Restoring replaces a whole database, so every test here works on a database of its own
+(never the shared one of the other tests). The tests are synchronous: backups and
+restores are synchronous operations run from the CLI or a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.engine import make_url
+
+from core import migrations
+from core.backup import BackupError, last_successful, make_backup, prune, restore_backup
+from core.cli import main
+from core.db import Base, make_engine, make_sessionmaker
+from core.demo import create_demo
+from core.models import Backup, Component, Organization, OrganizationHost, Space, StoreEntry
+from core.plugins import Registry
+from core.queue import Queue
+from plugins.pages.models import Page
+from tests.conftest import PG_URL, drop_database, make_settings, new_database_url
+
+SECRET = "backup-secret-" + "x" * 40
+
+
+async def _migrate(url: str, registry: Registry) -> None:
+    engine = make_engine(url)
+    try:
+        await migrations.upgrade(engine, registry)
+    finally:
+        await engine.dispose()
+
+
+async def _populate(url: str, registry: Registry) -> None:
+    """The demo organization and more: spaces, pages, binary store entries, a second organization."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            demo = await create_demo(session, registry, hosts=("vilademo.test",))
+            component = await session.scalar(select(Component).where(Component.component_type == "pages").limit(1))
+            for index in range(25):
+                session.add(Space(
+                    organization_id=demo.id, space_type="process", slug=f"proces-{index}", published=index % 2 == 0,
+                    title={"ca": f"Procés «{index}» d'estiu", "es": f"Proceso {index}", "en": f"Process {index}"},
+                ))
+                session.add(Page(component_id=component.id, title={"ca": f"Pàgina {index}"}, weight=index,
+                                 body={"ca": f"<p>Text amb accents: àèéíòóú ç — {index}</p>"}))
+            session.add(StoreEntry(key="participa:sessions:abc", value=bytes(range(256)),
+                                   expires_at=datetime(2031, 1, 2, 3, 4, 5, tzinfo=timezone.utc)))
+            other = Organization(slug="altrapoble", name={"ca": "Altre Poble"})
+            session.add(other)
+            await session.flush()
+            session.add(OrganizationHost(organization_id=other.id, host="altrapoble.test", is_main=True))
+    finally:
+        await engine.dispose()
+
+
+async def _snapshot(url: str) -> dict[str, list]:
+    """Every row of every table, in primary key order, and the applied migrations."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            data: dict[str, list] = {}
+            for table in Base.metadata.sorted_tables:
+                rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
+                data[table.name] = [tuple(row) for row in rows]
+            versions = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            data["alembic_version"] = sorted(versions.scalars())
+        return data
+    finally:
+        await engine.dispose()
+
+
+async def _change_everything(url: str) -> None:
+    """What happens after a backup and must be undone by the restore."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await session.execute(delete(Space).where(Space.slug == "pressupostos-2027"))  # cascades to pages
+            await session.execute(update(Organization).where(Organization.slug == "demo")
+                                  .values(name={"ca": "Nom canviat"}))
+            await session.execute(delete(StoreEntry))
+            await session.execute(delete(Organization).where(Organization.slug == "altrapoble"))
+            session.add(Organization(slug="nova", name={"ca": "Nova"}))
+    finally:
+        await engine.dispose()
+
+
+async def _count(url: str, model) -> int:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(select(func.count()).select_from(model))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def own_database(tmp_path: Path):
+    """Settings of an install with a database of its own (of the backend under test), migrated."""
+    url = new_database_url(tmp_path, "backup")
+    settings = make_settings(tmp_path / "data", url)
+    asyncio.run(_migrate(url, Registry(settings)))
+    yield settings
+    drop_database(url)
+
+
+@pytest.fixture
+def populated(own_database):
+    asyncio.run(_populate(own_database.effective_database_url, Registry(own_database)))
+    return own_database
+
+
+def missing_database_url(tmp_path: Path) -> str:
+    if PG_URL:
+        return make_url(PG_URL).set(database=f"participa_missing_{uuid.uuid4().hex[:10]}").render_as_string(
+            hide_password=False)
+    return f"sqlite+aiosqlite:///{tmp_path / 'nothing.sqlite3'}"
+
+
+def cli_environment(settings) -> dict[str, str | None]:
+    env: dict[str, str | None] = {key: None for key in os.environ if key.startswith("PARTICIPA_")}
+    env.update({
+        "PARTICIPA_DATA_DIR": settings.data_dir, "PARTICIPA_DATABASE_URL": settings.database_url,
+        "PARTICIPA_SECRET_KEY": SECRET, "PARTICIPA_LOG_JSON": "false",
+    })
+    return env
+
+
+# ---------------------------------------------------------------- round trip
+
+
+def test_restore_brings_back_exactly_what_was_backed_up(populated):
+    url = populated.effective_database_url
+    before = asyncio.run(_snapshot(url))
+    assert len(before["core_spaces"]) == 28 and len(before["pages_pages"]) > 25
+
+    path = make_backup(populated)
+    assert path.parent == populated.backup_path and path.stat().st_size > 0
+
+    asyncio.run(_change_everything(url))
+    changed = asyncio.run(_snapshot(url))
+    assert changed != before
+    assert len(changed["core_spaces"]) == 27 and changed["core_store_entries"] == []
+
+    restore_backup(populated, path)
+    assert asyncio.run(_snapshot(url)) == before
+
+    # The restored database is ready for new rows: keys and sequences continue after the restored ones.
+    async def add_space() -> int:
+        engine = make_engine(url)
+        try:
+            async with make_sessionmaker(engine).begin() as session:
+                space = Space(organization_id=1, space_type="process", slug="after-restore", title={"ca": "Nou"})
+                session.add(space)
+                await session.flush()
+                return space.id
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(add_space()) == max(row[0] for row in before["core_spaces"]) + 1
+
+
+def test_a_backup_can_be_restored_more_than_once(populated):
+    url = populated.effective_database_url
+    before = asyncio.run(_snapshot(url))
+    path = make_backup(populated)
+    for _ in range(2):
+        asyncio.run(_change_everything(url))
+        restore_backup(populated, path)
+        assert asyncio.run(_snapshot(url)) == before
+
+
+def test_restoring_something_that_is_not_a_backup_leaves_the_database_as_it_was(populated, tmp_path):
+    url = populated.effective_database_url
+    before = asyncio.run(_snapshot(url))
+    garbage = tmp_path / "participa-garbage.dump"
+    garbage.write_bytes(b"this is not a backup\n" * 100)
+    with pytest.raises(BackupError):
+        restore_backup(populated, garbage)
+    with pytest.raises(BackupError, match="does not exist"):
+        restore_backup(populated, tmp_path / "no-such-backup.dump")
+    assert asyncio.run(_snapshot(url)) == before
+
+
+def test_backing_up_a_missing_database_fails_and_leaves_nothing_behind(tmp_path):
+    url = missing_database_url(tmp_path)
+    settings = make_settings(tmp_path / "data", url)
+    with pytest.raises(BackupError):
+        make_backup(settings)
+    assert list(settings.backup_path.glob("*")) == []
+    if not PG_URL:  # a backup must not create an empty database where none was
+        assert not Path(make_url(url).database).exists()
+
+
+# ---------------------------------------------------------------- SQLite online backups
+
+
+def sqlite_install(tmp_path: Path):
+    """A migrated SQLite install, whatever backend the suite runs on: these are SQLite behaviours."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'live.sqlite3'}"
+    settings = make_settings(tmp_path / "data", url)
+    asyncio.run(_migrate(url, Registry(settings)))
+    asyncio.run(_populate(url, Registry(settings)))
+    return settings, tmp_path / "live.sqlite3"
+
+
+def integrity(path: Path) -> str:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def store_keys(path: Path) -> set[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return {row[0] for row in connection.execute("SELECT key FROM core_store_entries")}
+    finally:
+        connection.close()
+
+
+def test_sqlite_backup_is_taken_while_another_process_holds_a_write_transaction(tmp_path):
+    settings, live = sqlite_install(tmp_path)
+    writer = sqlite3.connect(live, timeout=30, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO core_store_entries (key, value) VALUES ('participa:uncommitted', x'00')")
+        path = make_backup(settings)  # does not wait for the writer, and sees only committed data
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert integrity(path) == "ok"
+    assert store_keys(path) == {"participa:sessions:abc"}
+    assert "participa:uncommitted" in store_keys(live)
+
+
+def test_sqlite_backups_taken_while_writes_go_on_are_consistent(tmp_path):
+    settings, live = sqlite_install(tmp_path)
+    stop, written, errors = threading.Event(), [0], []
+
+    def write() -> None:
+        connection = sqlite3.connect(live, timeout=30)
+        try:
+            while not stop.is_set():
+                number = written[0] + 1
+                with connection:  # one transaction per row
+                    connection.execute("INSERT INTO core_store_entries (key, value) VALUES (?, ?)",
+                                       (f"w:{number:06d}", b"x" * 2000))
+                written[0] = number
+        except Exception as exc:  # reported below: the writer must never be blocked out
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def wait_for_rows(more_than: int) -> None:
+        deadline = time.monotonic() + 60
+        while written[0] <= more_than and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert written[0] > more_than, errors or "the writer made no progress"
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    backups = []
+    try:
+        done = 50
+        for _ in range(5):
+            wait_for_rows(done)  # rows keep being written between and during the backups
+            at_least = written[0]
+            backups.append((at_least, make_backup(settings)))
+            done = written[0] + 1  # the writer may have committed one row it has not counted yet
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not errors
+    counts = []
+    for at_least, path in backups:
+        assert integrity(path) == "ok"
+        numbers = sorted(int(key[2:]) for key in store_keys(path) if key.startswith("w:"))
+        # A consistent snapshot: every row committed before the backup began, and no gaps.
+        assert len(numbers) >= at_least and numbers == list(range(1, len(numbers) + 1))
+        counts.append(len(numbers))
+    assert counts == sorted(set(counts))  # each backup holds more than the one before
+
+
+def test_sqlite_restore_removes_a_stale_write_ahead_log(tmp_path):
+    """A process killed after committing leaves changes in the -wal file; replayed over the
+    restored database they would undo the restore."""
+    settings, live = sqlite_install(tmp_path)
+    before = store_keys(live)
+    path = make_backup(settings)
+    crash = (
+        "import os, sqlite3, sys\n"
+        "connection = sqlite3.connect(sys.argv[1])\n"
+        "connection.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "connection.execute('DELETE FROM core_store_entries')\n"
+        "connection.execute(\"INSERT INTO core_store_entries (key, value) VALUES ('after-backup', x'00')\")\n"
+        "connection.commit()\n"
+        "os._exit(0)  # killed: no checkpoint, the -wal file stays\n"
+    )
+    subprocess.run([sys.executable, "-c", crash, str(live)], check=True, timeout=60)
+    wal = Path(f"{live}-wal")
+    assert wal.stat().st_size > 0
+    assert store_keys(live) == {"after-backup"}
+
+    restore_backup(settings, path)
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert store_keys(live) == before
+    assert integrity(live) == "ok"
+
+
+# ---------------------------------------------------------------- the core.backup task
+
+
+def run_task(settings, name: str = "core.backup"):
+    return asyncio.run(Queue(settings, Registry(settings)).run_now(name))
+
+
+async def _backups(url: str) -> tuple[list[Backup], Backup | None]:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = list(await session.scalars(select(Backup).order_by(Backup.id)))
+            return rows, await last_successful(session)
+    finally:
+        await engine.dispose()
+
+
+def test_backup_task_records_each_run(populated):
+    url = populated.effective_database_url
+    assert asyncio.run(_backups(url)) == ([], None)
+
+    first = Path(run_task(populated))
+    second = Path(run_task(populated))
+    assert first != second and first.exists() and second.exists()
+    rows, last = asyncio.run(_backups(url))
+    assert [(row.path, row.succeeded, row.error) for row in rows] == [(str(first), True, None), (str(second), True, None)]
+    assert [row.size_bytes for row in rows] == [first.stat().st_size, second.stat().st_size]
+    assert all(row.size_bytes > 0 and row.started_at <= row.finished_at for row in rows)
+    assert last.id == rows[1].id
+
+
+def test_failed_backup_is_recorded_with_its_error(populated, tmp_path):
+    url = populated.effective_database_url
+    good = Path(run_task(populated))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backup folder should be")
+    failing = make_settings(tmp_path / "data", url, backup_dir=str(blocker))
+    with pytest.raises(Exception):
+        run_task(failing)
+    rows, last = asyncio.run(_backups(url))
+    assert len(rows) == 2
+    failed = rows[1]
+    assert failed.succeeded is False and failed.finished_at is not None
+    assert failed.error and "not-a-folder" in failed.error
+    assert failed.size_bytes is None
+    # The health checks still see when the last good backup was made.
+    assert last.id == rows[0].id and last.path == str(good)
+
+
+def test_backup_task_prunes_old_backups(populated):
+    folder = populated.backup_path
+    folder.mkdir(parents=True, exist_ok=True)
+    old = folder / "participa-20200101T000000000000Z.sqlite3"
+    old.write_bytes(b"old")
+    os.utime(old, (time.time() - 30 * 86400,) * 2)
+    path = Path(run_task(populated))
+    assert not old.exists()
+    assert sorted(folder.iterdir()) == [path]
+
+
+def test_prune_deletes_only_backups_older_than_the_retention_period(tmp_path):
+    settings = make_settings(tmp_path / "data", f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}",
+                             backup_retention_days=7)
+    folder = settings.backup_path
+    folder.mkdir(parents=True)
+    now = time.time()
+    ages = {"participa-a.sqlite3": 30, "participa-b.dump": 8, "participa-c.sqlite3": 6, "participa-d.dump": 0,
+            "notes.txt": 30}
+    for name, days in ages.items():
+        (folder / name).write_text(name)
+        os.utime(folder / name, (now - days * 86400 - 60,) * 2)
+    removed = prune(settings)
+    assert sorted(path.name for path in removed) == ["participa-a.sqlite3", "participa-b.dump"]
+    assert sorted(path.name for path in folder.iterdir()) == ["notes.txt", "participa-c.sqlite3", "participa-d.dump"]
+    # An explicit "now" moves the limit: six days later the six-day-old file goes too.
+    later = datetime.now(timezone.utc) + timedelta(days=6)
+    assert [path.name for path in prune(settings, now=later)] == ["participa-c.sqlite3"]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_backup_and_restore_from_the_command_line(populated, tmp_path):
+    url = populated.effective_database_url
+    before = asyncio.run(_snapshot(url))
+    runner = CliRunner()
+    env = cli_environment(populated)
+
+    result = runner.invoke(main, ["backup", "--to", str(tmp_path / "elsewhere")], env=env)
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    assert path.parent == tmp_path / "elsewhere" and path.exists()
+
+    asyncio.run(_change_everything(url))
+    # Without --yes it asks first, and "no" changes nothing.
+    result = runner.invoke(main, ["restore", str(path)], env=env, input="n\n")
+    assert result.exit_code == 1 and "Replace the current database" in result.output
+    assert asyncio.run(_count(url, Space)) == 27
+
+    result = runner.invoke(main, ["restore", str(path), "--yes"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "restored" in result.output
+    assert asyncio.run(_snapshot(url)) == before
+
+
+def test_backup_command_defaults_to_the_backup_folder_and_reports_failures(populated, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["backup"], env=cli_environment(populated))
+    assert result.exit_code == 0, result.output
+    assert Path(result.output.strip()).parent == populated.backup_path
+
+    missing = make_settings(tmp_path / "other", missing_database_url(tmp_path))
+    result = runner.invoke(main, ["backup", "--to", str(tmp_path / "out")], env=cli_environment(missing))
+    assert result.exit_code == 1
+    assert "Error:" in result.output and isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\x00not a backup" * 64)
+    result = runner.invoke(main, ["restore", str(garbage), "--yes"], env=cli_environment(populated))
+    assert result.exit_code == 1
+    assert "Error:" in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a crash
