@@ -42,7 +42,8 @@ def register_migrations():
 def register_tasks(settings):
     return [
         Task(name="core.send_mail", run=mail.send_mail_task, retries=5, retry_delay=60),
-        Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour))),
+        Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour)),
+             retries=3, retry_delay=60),
         Task(name="core.delete_expired_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
     ]
 

@@ -287,6 +287,30 @@ def backup(target: Path | None) -> None:
 
 
 @main.command()
+@click.option("--limit", default=10, show_default=True, type=int)
+def backups(limit: int) -> None:
+    """The latest backup runs, newest first, and when the last good one finished."""
+    from sqlalchemy import select
+
+    from core.db import make_sessionmaker
+    from core.models import Backup
+
+    settings = _settings()
+
+    async def run(engine):
+        async with make_sessionmaker(engine)() as session:
+            return (await session.scalars(select(Backup).order_by(Backup.started_at.desc()).limit(limit))).all()
+
+    runs = _run_with_engine(settings, run)
+    good = [r for r in runs if r.succeeded]
+    click.echo(f"last successful backup: {good[0].finished_at:%Y-%m-%d %H:%M UTC} {good[0].path}" if good
+               else "no successful backup among the latest runs")
+    for r in runs:
+        outcome = f"ok  {r.size_bytes or 0:>12,} bytes  {r.path}" if r.succeeded else f"FAILED  {r.error}"
+        click.echo(f"{r.started_at:%Y-%m-%d %H:%M}  {outcome}")
+
+
+@main.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(source: Path, yes: bool) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 import anyio
 from litestar import Request, get
 from litestar.response import Response
 from sqlalchemy import text
 
 from core.migrations import current_heads, pending
-from core.observability import metrics_payload
+from core.backup import last_successful
+from core.observability import LAST_BACKUP, metrics_payload
 
+logger = logging.getLogger("participa")
 OPS = {"permission": "public", "no_request_context": True, "skip_session": True, "exclude_from_csrf": True}
 
 
@@ -41,7 +45,14 @@ async def readyz(request: Request) -> Response[dict[str, object]]:
 
 
 @get("/metrics", name="metrics", opt=OPS, include_in_schema=False)
-async def metrics() -> Response[bytes]:
-    """Request counts and latencies by route, in the Prometheus text format."""
+async def metrics(request: Request) -> Response[bytes]:
+    """Request counts and latencies by route and the time of the last good backup (alert on its age)."""
+    try:
+        async with request.app.state.sessionmaker() as session:
+            backup = await last_successful(session)
+        if backup is not None and backup.finished_at is not None:
+            LAST_BACKUP.set(backup.finished_at.timestamp())
+    except Exception:  # metrics must answer even when the database does not; readyz reports that
+        logger.warning("could not read the last backup for /metrics", exc_info=True)
     payload, content_type = metrics_payload()
     return Response(payload, media_type=content_type)

@@ -13,13 +13,17 @@ from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
 REQUESTS = Counter("participa_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
     "participa_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LAST_BACKUP = Gauge(
+    "participa_last_backup_success_timestamp_seconds", "When the newest successful backup finished (Unix time)",
+    multiprocess_mode="max",
 )
 access_log = logging.getLogger("participa.access")
 

@@ -55,7 +55,9 @@ class Queue:
         for task in registry.tasks.values():
             runner = self._runner(task)
             if task.schedule is not None:
-                self.tasks[task.name] = self.huey.periodic_task(task.schedule, name=task.name)(runner)
+                self.tasks[task.name] = self.huey.periodic_task(
+                    task.schedule, retries=task.retries, retry_delay=task.retry_delay, name=task.name
+                )(runner)
             else:
                 self.tasks[task.name] = self.huey.task(
                     retries=task.retries, retry_delay=task.retry_delay, name=task.name

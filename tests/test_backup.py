@@ -7,12 +7,12 @@ restores are synchronous operations run from the CLI or a worker thread.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
+import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -32,7 +32,7 @@ from core.models import Backup, Component, Organization, OrganizationHost, Space
 from core.plugins import Registry
 from core.queue import Queue
 from plugins.pages.models import Page
-from tests.conftest import PG_URL, drop_database, make_settings, new_database_url
+from tests.conftest import PG_URL, drop_database, make_settings, new_database_url, run_async
 
 SECRET = "backup-secret-" + "x" * 40
 
@@ -114,14 +114,14 @@ def own_database(tmp_path: Path):
     """Settings of an install with a database of its own (of the backend under test), migrated."""
     url = new_database_url(tmp_path, "backup")
     settings = make_settings(tmp_path / "data", url)
-    asyncio.run(_migrate(url, Registry(settings)))
+    run_async(_migrate(url, Registry(settings)))
     yield settings
     drop_database(url)
 
 
 @pytest.fixture
 def populated(own_database):
-    asyncio.run(_populate(own_database.effective_database_url, Registry(own_database)))
+    run_async(_populate(own_database.effective_database_url, Registry(own_database)))
     return own_database
 
 
@@ -146,19 +146,19 @@ def cli_environment(settings) -> dict[str, str | None]:
 
 def test_restore_brings_back_exactly_what_was_backed_up(populated):
     url = populated.effective_database_url
-    before = asyncio.run(_snapshot(url))
+    before = run_async(_snapshot(url))
     assert len(before["core_spaces"]) == 28 and len(before["pages_pages"]) > 25
 
     path = make_backup(populated)
     assert path.parent == populated.backup_path and path.stat().st_size > 0
 
-    asyncio.run(_change_everything(url))
-    changed = asyncio.run(_snapshot(url))
+    run_async(_change_everything(url))
+    changed = run_async(_snapshot(url))
     assert changed != before
     assert len(changed["core_spaces"]) == 27 and changed["core_store_entries"] == []
 
     restore_backup(populated, path)
-    assert asyncio.run(_snapshot(url)) == before
+    assert run_async(_snapshot(url)) == before
 
     # The restored database is ready for new rows: keys and sequences continue after the restored ones.
     async def add_space() -> int:
@@ -172,29 +172,29 @@ def test_restore_brings_back_exactly_what_was_backed_up(populated):
         finally:
             await engine.dispose()
 
-    assert asyncio.run(add_space()) == max(row[0] for row in before["core_spaces"]) + 1
+    assert run_async(add_space()) == max(row[0] for row in before["core_spaces"]) + 1
 
 
 def test_a_backup_can_be_restored_more_than_once(populated):
     url = populated.effective_database_url
-    before = asyncio.run(_snapshot(url))
+    before = run_async(_snapshot(url))
     path = make_backup(populated)
     for _ in range(2):
-        asyncio.run(_change_everything(url))
+        run_async(_change_everything(url))
         restore_backup(populated, path)
-        assert asyncio.run(_snapshot(url)) == before
+        assert run_async(_snapshot(url)) == before
 
 
 def test_restoring_something_that_is_not_a_backup_leaves_the_database_as_it_was(populated, tmp_path):
     url = populated.effective_database_url
-    before = asyncio.run(_snapshot(url))
+    before = run_async(_snapshot(url))
     garbage = tmp_path / "participa-garbage.dump"
     garbage.write_bytes(b"this is not a backup\n" * 100)
     with pytest.raises(BackupError):
         restore_backup(populated, garbage)
     with pytest.raises(BackupError, match="does not exist"):
         restore_backup(populated, tmp_path / "no-such-backup.dump")
-    assert asyncio.run(_snapshot(url)) == before
+    assert run_async(_snapshot(url)) == before
 
 
 def test_backing_up_a_missing_database_fails_and_leaves_nothing_behind(tmp_path):
@@ -214,8 +214,8 @@ def sqlite_install(tmp_path: Path):
     """A migrated SQLite install, whatever backend the suite runs on: these are SQLite behaviours."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'live.sqlite3'}"
     settings = make_settings(tmp_path / "data", url)
-    asyncio.run(_migrate(url, Registry(settings)))
-    asyncio.run(_populate(url, Registry(settings)))
+    run_async(_migrate(url, Registry(settings)))
+    run_async(_populate(url, Registry(settings)))
     return settings, tmp_path / "live.sqlite3"
 
 
@@ -328,7 +328,7 @@ def test_sqlite_restore_removes_a_stale_write_ahead_log(tmp_path):
 
 
 def run_task(settings, name: str = "core.backup"):
-    return asyncio.run(Queue(settings, Registry(settings)).run_now(name))
+    return run_async(Queue(settings, Registry(settings)).run_now(name))
 
 
 async def _backups(url: str) -> tuple[list[Backup], Backup | None]:
@@ -343,12 +343,12 @@ async def _backups(url: str) -> tuple[list[Backup], Backup | None]:
 
 def test_backup_task_records_each_run(populated):
     url = populated.effective_database_url
-    assert asyncio.run(_backups(url)) == ([], None)
+    assert run_async(_backups(url)) == ([], None)
 
     first = Path(run_task(populated))
     second = Path(run_task(populated))
     assert first != second and first.exists() and second.exists()
-    rows, last = asyncio.run(_backups(url))
+    rows, last = run_async(_backups(url))
     assert [(row.path, row.succeeded, row.error) for row in rows] == [(str(first), True, None), (str(second), True, None)]
     assert [row.size_bytes for row in rows] == [first.stat().st_size, second.stat().st_size]
     assert all(row.size_bytes > 0 and row.started_at <= row.finished_at for row in rows)
@@ -363,7 +363,7 @@ def test_failed_backup_is_recorded_with_its_error(populated, tmp_path):
     failing = make_settings(tmp_path / "data", url, backup_dir=str(blocker))
     with pytest.raises(Exception):
         run_task(failing)
-    rows, last = asyncio.run(_backups(url))
+    rows, last = run_async(_backups(url))
     assert len(rows) == 2
     failed = rows[1]
     assert failed.succeeded is False and failed.finished_at is not None
@@ -408,7 +408,7 @@ def test_prune_deletes_only_backups_older_than_the_retention_period(tmp_path):
 
 def test_backup_and_restore_from_the_command_line(populated, tmp_path):
     url = populated.effective_database_url
-    before = asyncio.run(_snapshot(url))
+    before = run_async(_snapshot(url))
     runner = CliRunner()
     env = cli_environment(populated)
 
@@ -417,16 +417,16 @@ def test_backup_and_restore_from_the_command_line(populated, tmp_path):
     path = Path(result.output.strip())
     assert path.parent == tmp_path / "elsewhere" and path.exists()
 
-    asyncio.run(_change_everything(url))
+    run_async(_change_everything(url))
     # Without --yes it asks first, and "no" changes nothing.
     result = runner.invoke(main, ["restore", str(path)], env=env, input="n\n")
     assert result.exit_code == 1 and "Replace the current database" in result.output
-    assert asyncio.run(_count(url, Space)) == 27
+    assert run_async(_count(url, Space)) == 27
 
     result = runner.invoke(main, ["restore", str(path), "--yes"], env=env)
     assert result.exit_code == 0, result.output
     assert "restored" in result.output
-    assert asyncio.run(_snapshot(url)) == before
+    assert run_async(_snapshot(url)) == before
 
 
 def test_backup_command_defaults_to_the_backup_folder_and_reports_failures(populated, tmp_path):
@@ -447,3 +447,24 @@ def test_backup_command_defaults_to_the_backup_folder_and_reports_failures(popul
     assert result.exit_code == 1
     assert "Error:" in result.output
     assert isinstance(result.exception, SystemExit)  # a message, not a crash
+
+
+def test_operators_see_when_the_last_good_backup_finished(populated, tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["backup"], env=cli_environment(populated)).exit_code == 0
+    listed = runner.invoke(main, ["backups"], env=cli_environment(populated))
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.startswith("last successful backup: ")
+    assert str(populated.backup_path) in listed.output and " ok " in listed.output
+
+
+def test_metrics_tell_when_the_last_good_backup_finished(populated):
+    from litestar.testing import TestClient
+
+    from core.app import create_app
+
+    assert CliRunner().invoke(main, ["backup"], env=cli_environment(populated)).exit_code == 0
+    with TestClient(app=create_app(populated)) as client:
+        metrics = client.get("/metrics").text
+    value = re.search(r"^participa_last_backup_success_timestamp_seconds (\S+)$", metrics, re.MULTILINE)
+    assert value and abs(float(value.group(1)) - time.time()) < 300

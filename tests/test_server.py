@@ -3,7 +3,6 @@ watched by health checks, Prometheus and a log shipper."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -23,7 +22,7 @@ from core.db import make_engine, make_sessionmaker
 from core.demo import create_demo
 from core.hookspecs import hookimpl
 from core.plugins import Registry
-from tests.conftest import PG_URL, drop_database, make_settings, new_database_url
+from tests.conftest import PG_URL, drop_database, make_settings, new_database_url, run_async
 from tests.live import LiveServer, free_port
 
 
@@ -43,7 +42,7 @@ def served_database(tmp_path_factory) -> str:
     """A migrated database of the backend under test with the demo at 127.0.0.1 and localhost."""
     folder = tmp_path_factory.mktemp("served")
     url = new_database_url(folder, "served")
-    asyncio.run(_prepare(url, Registry(make_settings(folder / "data", url))))
+    run_async(_prepare(url, Registry(make_settings(folder / "data", url))))
     yield url
     drop_database(url)
 
@@ -226,7 +225,7 @@ async def test_an_unhandled_error_answers_500_and_is_logged_with_its_traceback(
 def core_only_database(tmp_path):
     """A database migrated for core but not for the pages plugin."""
     url = new_database_url(tmp_path, "coreonly")
-    asyncio.run(_prepare(url, Registry(make_settings(tmp_path / "data", url)), ["core@head"], demo=False))
+    run_async(_prepare(url, Registry(make_settings(tmp_path / "data", url)), ["core@head"], demo=False))
     yield url
     drop_database(url)
 
