@@ -13,27 +13,28 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers import BaseRouteHandler
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 from core import spaces
+from core.auth import UserMiddleware
 from core.db import make_engine, make_sessionmaker
 from core.i18n import Catalogs, translated
-from core.richtext import safe
 from core.observability import MetricsMiddleware, configure_logging, security_headers
+from core.permissions import permission_guard
 from core.plugins import PluginError, Registry
 from core.queue import Queue
 from core.ratelimit import make_counters
+from core.richtext import safe
 from core.sessions import SessionConfig
 from core.settings import ROOT, Settings, load_settings, stored_secret
 from core.store import make_store, store_factory
-from core.auth import UserMiddleware
 from core.web import RequestContextMiddleware, error_page, provide_db, provide_organization, provide_user
 
 CORE_LOCALE = ROOT / "core" / "locale"
@@ -79,6 +80,11 @@ def check_permissions_declared(app: Litestar, registry: Registry) -> None:
                     _plugin_of(handler, registry),
                     f"route {route.path} ({handler.handler_name}) does not declare opt['permission']",
                 )
+            if handler.opt["permission"] not in registry.permissions:
+                raise PluginError(
+                    _plugin_of(handler, registry),
+                    f"route {route.path} declares permission {handler.opt['permission']!r}, which no plugin registers",
+                )
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Litestar:
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax"),
         stores=StoreRegistry(default_factory=store_factory(make_store(settings, sessionmaker))),
         exception_handlers={HTTPException: error_page, Exception: error_page},
+        guards=[permission_guard],
         before_send=[security_headers],
         on_shutdown=[engine.dispose],
         state=State(

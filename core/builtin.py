@@ -6,12 +6,20 @@ from pathlib import Path
 
 from huey import crontab
 
-from core import backup, health, mail, routes, web
+from core import (
+    backup,
+    health,
+    mail,
+    roles,  # noqa: F401  (tables on the metadata)
+    routes,
+    web,
+)
 from core.accounts import models as account_models  # noqa: F401  (tables on the metadata)
 from core.accounts import routes as account_routes
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
+from core.permissions import CORE_RULES
 from core.ratelimit import DatabaseCounters
 from core.store import DatabaseStore
 
@@ -31,6 +39,11 @@ def register_routes():
         health.healthz, health.readyz, health.metrics, web.not_found,
         *account_routes.ROUTES,
     ]
+
+
+@hookimpl
+def register_permissions():
+    return CORE_RULES
 
 
 @hookimpl

@@ -49,6 +49,11 @@ def register_tasks(settings):
 
 
 @hookspec
+def register_permissions():
+    """Return a dict of action name to core.permissions.Rule: the actions routes and services may check."""
+
+
+@hookspec
 def register_commands(cli):
     """Add click commands or groups to the ``participa`` command line."""
 

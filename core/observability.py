@@ -44,31 +44,43 @@ class MetricsMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         start = time.perf_counter()
-        status, started = 500, False
+        status, recorded = 500, False
 
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status, started
-            if message["type"] == "http.response.start":
-                status, started = message["status"], True
-            await send(message)
-
-        try:
-            await next_app(scope, receive, send_wrapper)
-        except Exception as exc:
-            if not started:
-                # Raised by an inner middleware (an unknown host's 404): the exception handler
-                # around this middleware answers with the exception's status, so count that.
-                status = exc.status_code if isinstance(exc, HTTPException) else 500
-            raise
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             route = scope.get("path_template", "")
             elapsed = time.perf_counter() - start
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
             access_log.info(
-                "%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed * 1000, extra={"method": scope["method"], "route": route, "path": scope["path"],
-                                  "status": status, "duration_ms": round(elapsed * 1000, 2)},
+                "%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed * 1000,
+                extra={"method": scope["method"], "route": route, "path": scope["path"], "status": status,
+                       "duration_ms": round(elapsed * 1000, 2)},
             )
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Counted before the last byte leaves: a client that reads /metrics right after
+                # its response must find that response counted.
+                record()
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_wrapper)
+        except Exception as exc:
+            if not recorded:
+                # Raised by an inner middleware (an unknown host's 404): the exception handler
+                # around this middleware answers with the exception's status, so count that.
+                status = exc.status_code if isinstance(exc, HTTPException) else 500
+            raise
+        finally:
+            record()
 
 
 CONTENT_SECURITY_POLICY = (

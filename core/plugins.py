@@ -97,6 +97,13 @@ class Registry:
             self._unique(self.tasks, task.name, plugin, "task")
             self.tasks[task.name] = task
         self.routes: list[tuple[str, Any]] = list(self._collect("register_routes", None))
+        self.permissions: dict[str, Any] = {}
+        for impl in self.manager.hook.register_permissions.get_hookimpls():
+            for action, rule in (impl.function() or {}).items():
+                self._unique(self.permissions, action, impl.plugin_name, "permission action")
+                if not callable(getattr(rule, "check", None)):
+                    raise PluginError(impl.plugin_name, f"permission {action!r} is not a core.permissions.Rule")
+                self.permissions[action] = rule
 
     # ---------------------------------------------------------------- helpers
 

@@ -105,5 +105,6 @@ def routers(registry: Any) -> list[Router]:
                     dependencies={"component": Provide(_component_provider(space_type.name, manifest.name))},
                 )
             )
-        result.append(Router(path=f"/{space_type.url_prefix}/{{space_slug:str}}", route_handlers=handlers))
+        result.append(Router(path=f"/{space_type.url_prefix}/{{space_slug:str}}", route_handlers=handlers,
+                             opt={"space_type": space_type.name}))
     return result

@@ -1,0 +1,95 @@
+"""Roles: what a person may administer, in an organization or in one space.
+
+Organization roles: ``admin`` (everything in the organization) and ``user_manager``
+(people, groups and verifications). Space roles: ``admin``, ``collaborator`` (sees drafts,
+comments on them), ``moderator`` (hides reported content) and ``valuator`` (evaluates
+proposals). Every role is one row; a unique constraint keeps it one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow
+from core.i18n import N_
+
+ORGANIZATION_ROLES = {"admin": N_("Administrator"), "user_manager": N_("User manager")}
+SPACE_ROLES = {
+    "admin": N_("Space administrator"), "collaborator": N_("Collaborator"), "moderator": N_("Moderator"),
+    "valuator": N_("Valuator"),
+}
+
+
+class OrganizationRole(Base):
+    __tablename__ = "core_organization_roles"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpaceRole(Base):
+    __tablename__ = "core_space_roles"
+    __table_args__ = (UniqueConstraint("space_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("core_spaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Every role of one person, loaded once per request."""
+
+    organization: frozenset[str] = frozenset()
+    spaces: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def in_space(self, space_id: int) -> frozenset[str]:
+        return self.spaces.get(space_id, frozenset())
+
+
+async def roles_of(session: AsyncSession, user_id: int, organization_id: int) -> Roles:
+    """Both kinds of role in two small indexed queries."""
+    organization = await session.scalars(
+        select(OrganizationRole.role).where(
+            OrganizationRole.user_id == user_id, OrganizationRole.organization_id == organization_id
+        )
+    )
+    spaces: dict[int, set[str]] = {}
+    for space_id, role in await session.execute(
+        select(SpaceRole.space_id, SpaceRole.role).where(SpaceRole.user_id == user_id)
+    ):
+        spaces.setdefault(space_id, set()).add(role)
+    return Roles(frozenset(organization), {key: frozenset(value) for key, value in spaces.items()})
+
+
+async def grant_organization_role(session: AsyncSession, organization_id: int, user_id: int, role: str) -> None:
+    """Give a role; giving it twice changes nothing."""
+    if role not in ORGANIZATION_ROLES:
+        raise ValueError(f"unknown organization role {role!r}")
+    try:
+        async with session.begin_nested():
+            session.add(OrganizationRole(organization_id=organization_id, user_id=user_id, role=role))
+    except IntegrityError:
+        pass
+
+
+async def grant_space_role(session: AsyncSession, space_id: int, user_id: int, role: str) -> None:
+    if role not in SPACE_ROLES:
+        raise ValueError(f"unknown space role {role!r}")
+    try:
+        async with session.begin_nested():
+            session.add(SpaceRole(space_id=space_id, user_id=user_id, role=role))
+    except IntegrityError:
+        pass
