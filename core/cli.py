@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -182,6 +183,93 @@ def db_revision(plugin: str, message: str) -> None:
     click.echo(f"wrote {script.path}")
 
 
+# ---------------------------------------------------------------- organizations
+
+
+@main.group()
+def org() -> None:
+    """Organizations (municipalities) served by this install."""
+
+
+@org.command("create")
+@click.option("--slug", required=True, help="Short identifier: lowercase letters, digits and -.")
+@click.option("--name", "names", multiple=True, required=True, metavar="LOCALE=NAME",
+              help="The organization's name in one language; repeat for each (ca=Ajuntament de Vilanova).")
+@click.option("--host", "hosts", multiple=True, required=True, help="Host name; repeat for more; the first is the main one.")
+@click.option("--locales", default="ca,es,en", show_default=True, help="Languages offered, comma separated.")
+@click.option("--default-locale", default="ca", show_default=True)
+@click.option("--minimum-age", default=14, show_default=True, type=int, help="Nobody younger may register.")
+@click.option("--admin-email", required=True, help="The first administrator, who gets an invitation by mail.")
+@click.option("--admin-name", default="", help="How to greet the first administrator.")
+@click.option("--url-scheme", type=click.Choice(["https", "http"]), default="https", show_default=True,
+              help="Scheme of the invitation link.")
+def org_create(slug: str, names: tuple[str, ...], hosts: tuple[str, ...], locales: str, default_locale: str,
+               minimum_age: int, admin_email: str, admin_name: str, url_scheme: str) -> None:
+    """Create an organization and invite its first administrator."""
+    from core.accounts.mails import render_mail
+    from core.accounts.schemas import EMAIL_PATTERN
+    from core.accounts.services import invite
+    from core.app import create_app
+    from core.db import make_sessionmaker
+    from core.i18n import N_
+    from core.organizations import OrganizationError, create_organization
+    from core.roles import grant_organization_role
+
+    name = {}
+    for item in names:
+        locale, separator, text = item.partition("=")
+        if not separator or not text.strip():
+            raise click.BadParameter(f"{item!r} is not LOCALE=NAME", param_hint="--name")
+        name[locale.strip()] = text.strip()
+    if not re.match(EMAIL_PATTERN, admin_email):
+        raise click.BadParameter(f"{admin_email!r} is not an e-mail address", param_hint="--admin-email")
+    settings = _settings()
+    app = create_app(settings, _registry(settings))  # templates and catalogs for the invitation
+
+    async def run(engine):
+        async with make_sessionmaker(engine).begin() as session:
+            organization = await create_organization(
+                session, slug=slug, name=name, hosts=list(hosts), minimum_age=minimum_age,
+                locales=[part.strip() for part in locales.split(",") if part.strip()], default_locale=default_locale,
+            )
+            user, token = await invite(session, organization, admin_email, admin_name or admin_email.split("@")[0],
+                                       default_locale)
+            await grant_organization_role(session, organization.id, user.id, "admin")
+        subject, text = render_mail(app, organization, user, "invitation", N_("You are invited"),
+                                    f"{url_scheme}://{hosts[0].lower()}", token=token)
+        await app.state.queue.run_now("core.send_mail", to=user.email, subject=subject, text=text)
+        return organization
+
+    try:
+        organization = _run_with_engine(settings, run)
+    except OrganizationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {organization.slug} at {url_scheme}://{hosts[0].lower()}/; "
+               f"invitation sent to {admin_email}")
+
+
+@org.command("list")
+def org_list() -> None:
+    """Every organization with its host names (the main one first)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from core.db import make_sessionmaker
+    from core.i18n import translated
+    from core.models import Organization
+
+    async def run(engine):
+        async with make_sessionmaker(engine)() as session:
+            return (await session.scalars(
+                select(Organization).options(selectinload(Organization.hosts)).order_by(Organization.slug)
+            )).all()
+
+    for organization in _run_with_engine(_settings(), run):
+        hosts = sorted(organization.hosts, key=lambda h: (not h.is_main, h.host))
+        click.echo(f"{organization.slug:<24} {translated(organization.name, organization.default_locale):<40} "
+                   f"{' '.join(h.host for h in hosts)}")
+
+
 # ---------------------------------------------------------------- plugins
 
 
@@ -266,7 +354,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     _run_with_engine(settings, run)
     if no_serve:
         return
+    from core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
     click.echo(f"Participa demo: open http://localhost:{port}/ in a browser (Ctrl+C stops it)")
+    for email, _nickname, name, role in DEMO_ACCOUNTS:
+        click.echo(f"  log in as {email} / {DEMO_PASSWORD}  ({name}{', ' + role if role else ''})")
+    os.environ.setdefault("PARTICIPA_LOG_JSON", "false")  # a person reads these logs, not a collector
     click.get_current_context().invoke(serve, host=host, port=port, workers=1, reload=False)
 
 

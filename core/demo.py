@@ -8,10 +8,20 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.models import User
+from core.accounts.passwords import hash_password
+from core.db import utcnow
 from core.models import Component, Organization, OrganizationHost, Space, TermsOfUse
+from core.roles import grant_organization_role
 
 DEMO_SLUG = "demo"
 DEMO_HOSTS = ("localhost", "127.0.0.1")
+DEMO_PASSWORD = "demo-participa-2027"
+DEMO_ACCOUNTS = (
+    # (e-mail, nickname, name, organization role)
+    ("admin@demo.participa.test", "admin", "Montse Riera", "admin"),
+    ("laia@demo.participa.test", "laia", "Laia Puig", None),
+)
 
 TERMS = {
     "ca": "<p>En participar acceptes tractar amb respecte les altres persones i no publicar dades personals d'altri.</p>",
@@ -78,6 +88,15 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
             session.add(component)
             await session.flush()
             await manifest.seed(session, component, locales)
+    password_hash = hash_password(DEMO_PASSWORD)
+    for email, nickname, name, role in DEMO_ACCOUNTS:
+        user = User(organization_id=organization.id, email=email, nickname=nickname, name=name,
+                    password_hash=password_hash, locale=organization.default_locale, confirmed_at=utcnow(),
+                    terms_accepted_version=1)
+        session.add(user)
+        await session.flush()
+        if role:
+            await grant_organization_role(session, organization.id, user.id, role)
     for pending in registry.call("demo_content", session=session, organization=organization, locales=locales):
         await pending
     return organization

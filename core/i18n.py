@@ -126,7 +126,7 @@ def update_catalogs(sources: list[Path], locale_dir: Path) -> dict[str, int]:
                 catalog = read_po(fh, locale=locale)
         else:
             catalog = Catalog(locale=locale, project="Participa")
-        catalog.update(template, update_header_comment=False)
+        catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)  # a guess is not a translation
         catalog.obsolete.clear()
         po_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("wb") as fh:

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from core.accounts import services
 from core.accounts.mails import send_to_user
-from core.accounts.schemas import ForgottenPassword, Login, NewPassword, Registration
+from core.accounts.schemas import ForgottenPassword, InvitationAcceptance, Login, NewPassword, Registration
 from core.accounts.tokens import peek
 from core.auth import flash, log_in, log_out
 from core.forms import Form
@@ -186,5 +186,42 @@ async def reset(request: Request, db: DB, organization: CurrentOrganization, tok
     return render(request, "accounts/reset.html", form=form, token=token, valid=True, status_code=400)
 
 
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def _invitation_form(request: Request, organization, data=None, initial=None) -> Form:  # noqa: ANN001
+    return Form(InvitationAcceptance, request.app.state.catalogs.gettext, data, initial=initial,
+                context={"age": organization.minimum_age})
+
+
+@get("/account/invitation/{token:str}", opt=PUBLIC)
+async def invitation_page(request: Request, db: DB, organization: CurrentOrganization,
+                          token: FromPath[str]) -> Template:
+    user = await peek(db, organization.id, "invitation", token)
+    form = _invitation_form(request, organization, initial={"name": user.name} if user else None)
+    return render(request, "accounts/invitation.html", form=form, token=token, invited=user,
+                  status_code=200 if user else 404)
+
+
+@post("/account/invitation/{token:str}", opt=PUBLIC)
+async def accept_invitation(request: Request, db: DB, organization: CurrentOrganization,
+                            token: FromPath[str]) -> Template | Redirect:
+    form = _invitation_form(request, organization, await form_data(request))
+    if form.validate():
+        try:
+            user = await services.accept_invitation(db, organization, token, form.result)
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            log_in(request, user)
+            flash(request, _(request, N_("Your account is ready. Welcome!")))
+            return Redirect("/", status_code=303)
+    invited = await peek(db, organization.id, "invitation", token)
+    return render(request, "accounts/invitation.html", form=form, token=token, invited=invited, status_code=400)
+
+
 ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
-          forgot, reset_page, reset]
+          forgot, reset_page, reset, invitation_page, accept_invitation]

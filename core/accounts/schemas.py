@@ -35,6 +35,23 @@ class Registration(msgspec.Struct, kw_only=True):
     newsletter: Annotated[bool, Meta(title=N_("Send me the newsletter (you can stop it at any time)"))] = False
 
 
+class InvitationAcceptance(msgspec.Struct, kw_only=True):
+    """Registration without the e-mail, which the invitation fixes."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=120, title=N_("Your name"),
+                              description=N_("As you want others to see it."), extra={"autocomplete": "name"})]
+    nickname: Annotated[str, Meta(
+        min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_]+$", title=N_("Nickname"),
+        description=N_("Shown with what you write: letters, numbers and _, from 3 to 32."),
+        extra={"autocomplete": "username", "pattern_message": N_("Use only letters, numbers and _.")},
+    )]
+    password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Password"),
+                                  description=N_("At least 10 characters."),
+                                  extra={"input": "password", "autocomplete": "new-password"})]
+    minimum_age: Annotated[bool, Meta(title=N_("I am %(age)s years old or older"), extra={"must_accept": True})]
+    terms: Annotated[bool, Meta(title=N_("I have read and accept the terms of use"), extra={"must_accept": True})]
+
+
 class Login(msgspec.Struct, kw_only=True):
     email: Email
     password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Password"),

@@ -6,6 +6,7 @@ Messages are untranslated ids; the caller translates them.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts import tokens
 from core.accounts.models import User
 from core.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from core.accounts.schemas import Registration
+from core.accounts.schemas import InvitationAcceptance, Registration
 from core.db import utcnow
 from core.i18n import N_
 from core.models import Organization, TermsOfUse
@@ -114,6 +115,43 @@ async def register(session: AsyncSession, organization: Organization, data: Regi
         raise AccountError("nickname", N_("This nickname is taken; choose another one.")) from None
     token = await tokens.issue(session, user, "confirm_email")
     return Registered(user=user, token=token, existing=False)
+
+
+async def invite(session: AsyncSession, organization: Organization, email: str, name: str,
+                 locale: str) -> tuple[User, str]:
+    """An account waiting for its owner to choose a nickname and password, and the invitation token.
+
+    Inviting an address that already has an account gives that account a new invitation.
+    """
+    user = await find_by_email(session, organization, email)
+    if user is None:
+        user = User(organization_id=organization.id, email=normalise_email(email),
+                    nickname=f"invited_{secrets.token_hex(6)}", name=name, password_hash=None, locale=locale)
+        session.add(user)
+        await session.flush()
+    return user, await tokens.issue(session, user, "invitation")
+
+
+async def accept_invitation(session: AsyncSession, organization: Organization, token: str,
+                            data: InvitationAcceptance) -> User:
+    """The invited person completes the account; the address is confirmed by the invitation itself."""
+    user = await tokens.peek(session, organization.id, "invitation", token)
+    if user is None:
+        raise AccountError("__all__", N_("This invitation has expired or was already used."))
+    nickname = data.nickname.lower()
+    problem = password_problem(data.password, email=user.email, nickname=nickname, name=data.name)
+    if problem:
+        raise AccountError("password", problem)
+    taken = await session.scalar(select(User.id).where(
+        User.organization_id == organization.id, User.nickname == nickname, User.id != user.id))
+    if taken is not None:
+        raise AccountError("nickname", N_("This nickname is taken; choose another one."))
+    if await tokens.consume(session, organization.id, "invitation", token) is None:
+        raise AccountError("__all__", N_("This invitation has expired or was already used."))
+    user.name, user.nickname, user.password_hash = data.name, nickname, hash_password(data.password)
+    user.confirmed_at = user.confirmed_at or utcnow()
+    user.terms_accepted_version = await current_terms_version(session, organization)
+    return user
 
 
 async def new_confirmation(session: AsyncSession, user: User) -> str:

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.models import AccountToken, User
 from core.db import utcnow
 
-LIFETIMES = {"confirm_email": timedelta(days=3), "reset_password": timedelta(hours=1)}
+LIFETIMES = {
+    "confirm_email": timedelta(days=3), "reset_password": timedelta(hours=1), "invitation": timedelta(days=7),
+}
 
 
 def _digest(token: str) -> str:
