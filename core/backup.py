@@ -23,7 +23,6 @@ from core.db import utcnow
 from core.models import Backup
 from core.settings import Settings
 
-
 logger = logging.getLogger("participa.backup")
 
 

@@ -6,15 +6,10 @@ from pathlib import Path
 
 from huey import crontab
 
-from core import (
-    backup,
-    health,
-    mail,
-    roles,  # noqa: F401  (tables on the metadata)
-    routes,
-    web,
-)
-from core.accounts import models as account_models  # noqa: F401  (tables on the metadata)
+from core import backup, exports, health, mail, routes, web
+# Imported for their tables, so that the metadata (and migrations) know them.
+from core import roles  # noqa: F401
+from core.accounts import models as account_models  # noqa: F401
 from core.accounts import routes as account_routes
 from core.hookspecs import hookimpl
 from core.i18n import N_
@@ -55,6 +50,7 @@ def register_migrations():
 def register_tasks(settings):
     return [
         Task(name="core.send_mail", run=mail.send_mail_task, retries=5, retry_delay=60),
+        Task(name="core.export_component", run=exports.export_component_task, retries=1, retry_delay=60),
         Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour)),
              retries=3, retry_delay=60),
         Task(name="core.delete_expired_entries", run=_delete_expired, schedule=crontab(minute="*/15")),

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, relationship as _relationship
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import relationship as _relationship
 from sqlalchemy.types import TypeDecorator
 
 # Deterministic constraint names: Alembic can then drop and alter them on every backend.

@@ -9,8 +9,8 @@ from litestar import Request, get
 from litestar.response import Response
 from sqlalchemy import text
 
-from core.migrations import current_heads, pending
 from core.backup import last_successful
+from core.migrations import current_heads, pending
 from core.observability import LAST_BACKUP, metrics_payload
 
 logger = logging.getLogger("participa")

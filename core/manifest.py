@@ -53,10 +53,30 @@ class EventType(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Export(msgspec.Struct, kw_only=True, frozen=True):
-    """A per-component export: ``rows(session, component)`` yields dicts, one per exported item."""
+    """A per-component export: ``rows(session, component)`` is an async iterator of dicts, one per item.
+
+    Values may be text, numbers, booleans, None or translated texts (dicts of language to text);
+    core writes them as JSON and as CSV (a column per language), in the ``core.export_component`` task.
+    """
 
     name: str
     rows: Callable[..., Any]
+
+    def __post_init__(self) -> None:
+        _check_name("export", self.name)
+
+
+class SearchDocument(msgspec.Struct, kw_only=True, frozen=True):
+    """One public, searchable thing of a component, in each of its languages."""
+
+    resource_type: str
+    """``<component type>.<thing>``, e.g. "pages.page"."""
+    resource_id: int
+    path: str
+    """Its address below the component's own ("/12"; "" for the component itself)."""
+    title: dict[str, str]
+    text: dict[str, str]
+    """Plain text, no markup."""
 
 
 class Statistic(msgspec.Struct, kw_only=True, frozen=True):
@@ -86,6 +106,8 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     event_types: tuple[EventType, ...] = ()
     exports: tuple[Export, ...] = ()
     statistics: tuple[Statistic, ...] = ()
+    search: Callable[..., Any] | None = None
+    """``search(session, component)``: an async iterator of the SearchDocuments of its public content."""
     seed: Callable[..., Any] | None = None
     """``await seed(session, component, locales)`` writes realistic demo content."""
 

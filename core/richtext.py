@@ -6,6 +6,8 @@ event handlers, ``javascript:`` URLs and styles are dropped.
 
 from __future__ import annotations
 
+from html import unescape
+
 import nh3
 from markupsafe import Markup
 
@@ -25,3 +27,9 @@ def sanitize(html: str) -> str:
 def safe(html: str) -> Markup:
     """Mark stored, sanitised rich text for output; sanitised again in case it predates a rule."""
     return Markup(sanitize(html))
+
+
+def plain_text(html: str) -> str:
+    """The words of rich text without any markup, for search and for plain-text mail."""
+    # A space before every tag keeps the words of neighbouring blocks ("<li>a</li><li>b</li>") apart.
+    return " ".join(unescape(nh3.clean(html.replace("<", " <"), tags=set())).split())

@@ -13,8 +13,8 @@ from typing import Any, TypeAlias
 
 from litestar import Request, Router, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -13,10 +13,10 @@ from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import ASGIMiddleware
+from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import select

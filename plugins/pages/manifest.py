@@ -17,5 +17,6 @@ manifest = ComponentManifest(
     public_routes=(routes.index, routes.show),
     exports=(Export(name="pages", rows=services.export_rows),),
     statistics=(Statistic(name="pages", title=N_("Pages"), count=services.count_pages),),
+    search=services.search_documents,
     seed=seeds.seed,
 )

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Component
-from core.richtext import sanitize
+from core.manifest import SearchDocument
+from core.richtext import plain_text, sanitize
 from plugins.pages.models import Page
 
 
@@ -45,6 +46,15 @@ async def add_page(session: AsyncSession, component: Component, title: dict[str,
 async def count_pages(session: AsyncSession, component_ids: Sequence[int]) -> int:
     """Statistic: pages in these components."""
     return await session.scalar(select(func.count(Page.id)).where(Page.component_id.in_(component_ids))) or 0
+
+
+async def search_documents(session: AsyncSession, component: Component):
+    """Search: every page, as plain text in each of its languages."""
+    for page in await pages_of(session, component):
+        yield SearchDocument(
+            resource_type="pages.page", resource_id=page.id, path=f"/{page.id}", title=page.title,
+            text={locale: plain_text(html) for locale, html in page.body.items()},
+        )
 
 
 async def export_rows(session: AsyncSession, component: Component):

@@ -7,8 +7,8 @@ Create Date: 2026-11-27 02:24:43.475018
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '01e0bc407215'
 down_revision = '844ecc74e02b'

@@ -7,8 +7,8 @@ Create Date: 2026-11-27 02:51:41.914994
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '5b9452c6b8b8'
 down_revision = '74e5afcc4c2e'

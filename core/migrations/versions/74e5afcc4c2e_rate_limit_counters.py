@@ -7,8 +7,8 @@ Create Date: 2026-11-27 02:45:11.162141
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '74e5afcc4c2e'
 down_revision = '01e0bc407215'

@@ -7,8 +7,8 @@ Create Date: 2026-11-27 01:56:58.719965
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '844ecc74e02b'
 down_revision = None
