@@ -41,6 +41,7 @@ class LiveServer:
         })
         self.env.update({f"PARTICIPA_{name.upper()}": value for name, value in settings.items()})
         self.process: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -81,6 +82,12 @@ class LiveServer:
                 raise RuntimeError(f"server did not answer /healthz:\n{self.stderr.read_text()[-3000:]}")
             time.sleep(0.1)
 
+    def start_worker(self) -> None:
+        """``participa worker`` beside the server, delivering what the server queues."""
+        with (self.data_dir / "worker.err").open("wb") as err:
+            self.worker = subprocess.Popen([str(PARTICIPA), "worker", "--workers", "1"], env=self.env, cwd=ROOT,
+                                           stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+
     def get(self, path: str, **kwargs) -> httpx.Response:
         """A request on a new connection, as separate browsers would make it."""
         return httpx.get(self.url + path, timeout=30, **kwargs)
@@ -89,14 +96,15 @@ class LiveServer:
         return [json.loads(line) for line in self.stderr.read_text().splitlines() if line.strip()]
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully, workers too
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.process = None
+        for process in (self.process, self.worker):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)  # uvicorn and huey shut down gracefully
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
+        self.process = self.worker = None
 
     def __enter__(self) -> LiveServer:
         return self

@@ -59,7 +59,7 @@ async def guarded(settings, demo, db):
         db.add(space)
         spaces[slug] = space
     await db.flush()
-    citizen = await make_user(db, demo, email="citizen@example.org", nickname="citizen")
+    await make_user(db, demo, email="citizen@example.org", nickname="citizen")
     admin = await make_user(db, demo, email="admin@example.org", nickname="town_admin")
     moderator = await make_user(db, demo, email="moderator@example.org", nickname="moderator")
     await grant_organization_role(db, demo.id, admin.id, "admin")

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from core.accounts import services
 from core.accounts.mails import send_to_user
 from core.accounts.schemas import ForgottenPassword, InvitationAcceptance, Login, NewPassword, Registration
+from core.accounts.passwords import password_problem
 from core.accounts.tokens import peek
 from core.auth import flash, log_in, log_out
 from core.forms import Form
@@ -27,6 +28,22 @@ def _(request: Request, message: str, **variables: Any) -> str:
 async def form_data(request: Request) -> dict[str, Any]:
     form = await request.form()
     return {key: form.get(key) for key in form}
+
+
+def validate_with_password(request: Request, form: Form, email: str = "") -> bool:
+    """Validate the form and, in the same pass, the new password's rules, so every problem shows at once.
+
+    The services check the same rule again (``password_problem``) before anything is stored.
+    """
+    valid = form.validate()
+    password = form.raw.get("password") or ""
+    if password and "password" not in form.errors:
+        problem = password_problem(password, email=email or str(form.raw.get("email") or ""),
+                                   nickname=str(form.raw.get("nickname") or ""), name=str(form.raw.get("name") or ""))
+        if problem:
+            form.add_error("password", _(request, problem))
+            valid = False
+    return valid
 
 
 def limits(request: Request) -> services.Limits:
@@ -58,7 +75,7 @@ async def register(request: Request, db: DB, organization: CurrentOrganization) 
     per_address = limits(request).registration_per_address
     if await per_address.exceeded(f"{organization.id}:{address}"):
         form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
-    elif form.validate():
+    elif validate_with_password(request, form):
         try:
             outcome = await services.register(db, organization, form.result, current_locale.get())
         except services.AccountError as error:
@@ -209,7 +226,8 @@ async def invitation_page(request: Request, db: DB, organization: CurrentOrganiz
 async def accept_invitation(request: Request, db: DB, organization: CurrentOrganization,
                             token: FromPath[str]) -> Template | Redirect:
     form = _invitation_form(request, organization, await form_data(request))
-    if form.validate():
+    invited = await peek(db, organization.id, "invitation", token)
+    if validate_with_password(request, form, email=invited.email if invited else ""):
         try:
             user = await services.accept_invitation(db, organization, token, form.result)
         except services.AccountError as error:
@@ -219,7 +237,6 @@ async def accept_invitation(request: Request, db: DB, organization: CurrentOrgan
             log_in(request, user)
             flash(request, _(request, N_("Your account is ready. Welcome!")))
             return Redirect("/", status_code=303)
-    invited = await peek(db, organization.id, "invitation", token)
     return render(request, "accounts/invitation.html", form=form, token=token, invited=invited, status_code=400)
 
 

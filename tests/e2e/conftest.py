@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import drop_database, new_database_url
 from tests.live import ROOT, LiveServer
+from tests.mailbox import Inbox, smtp_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -24,12 +25,23 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def inbox() -> Iterator[Inbox]:
+    """The SMTP server the live server's worker delivers to."""
+    mailbox = Inbox()
+    with smtp_server(mailbox) as controller:
+        mailbox.port = controller.port
+        yield mailbox
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[LiveServer]:
+    """The demo served as in production: app process, a worker, mail over SMTP."""
     folder = tmp_path_factory.mktemp("live")
     url = new_database_url(folder, "live")
-    with LiveServer(folder / "data", url) as server:
+    with LiveServer(folder / "data", url, mail_url=f"smtp://127.0.0.1:{inbox.port}") as server:
         server.prepare_demo()
         server.start()
+        server.start_worker()
         yield server
     drop_database(url)
 
