@@ -160,3 +160,29 @@ def test_tab_order_follows_the_reading_order(browser, live_server):
     assert "Español" in texts and "Pressupostos participatius 2027" in texts
     assert texts.index("Español") < texts.index("Pressupostos participatius 2027")
     context.close()
+
+
+def _axe_violations(page) -> list[str]:
+    page.evaluate((TOOLS / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [f"{v['id']} ({v['help']}) at {[' '.join(n['target']) for n in v['nodes']]}" for v in result["violations"]]
+
+
+def test_forms_showing_errors_and_pages_for_logged_in_people_pass_axe(browser, live_server):
+    context = browser.new_context(locale="ca")
+    page = context.new_page()
+    page.goto(live_server.url + "/account/register")
+    page.get_by_role("button", name="Crea el compte").click()
+    assert page.get_by_role("alert").is_visible()
+    failures = [f"registration with errors: {v}" for v in _axe_violations(page)]
+
+    page.goto(live_server.url + "/account/login")
+    page.get_by_label("Correu electrònic").fill("laia@demo.participa.test")
+    page.get_by_label("Contrasenya").fill("demo-participa-2027")
+    page.get_by_role("main").get_by_role("button", name="Inicia la sessió").click()
+    for path in ("/", "/processes/pressupostos-2027"):
+        page.goto(live_server.url + path)
+        assert "Laia Puig" in page.get_by_role("navigation", name="El teu compte").inner_text()
+        failures += [f"{path} logged in: {v}" for v in _axe_violations(page)]
+    context.close()
+    assert not failures, "\n".join(failures)
