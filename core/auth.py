@@ -14,6 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from core.accounts.models import User
+from core.roles import organization_roles
 from core.sessions import rotate
 
 SESSION_USER = "user_id"
@@ -21,7 +22,7 @@ SESSION_FLASH = "flash"
 
 
 class UserMiddleware(ASGIMiddleware):
-    """Loads the session's user (one query, only when someone is logged in) into ``request.state.user``.
+    """Loads the session's user and organization roles (only when someone is logged in) into the state.
 
     A user of another organization, or a blocked one, is logged out at once.
     """
@@ -40,6 +41,10 @@ class UserMiddleware(ASGIMiddleware):
                 user = None
                 scope["session"] = {}
         state["user"] = user
+        # Organization roles decide what the page offers (the admin link); one small query.
+        state["organization_roles"] = (
+            await organization_roles(state["db"], user.id, user.organization_id) if user else frozenset()
+        )
         await next_app(scope, receive, send)
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from huey import crontab
 
+from core import adminlog, roles  # noqa: F401  (imported for their tables: the metadata must know them)
 from core import backup, exports, health, mail, routes, web
-# Imported for their tables, so that the metadata (and migrations) know them.
-from core import roles  # noqa: F401
-from core.accounts import models as account_models  # noqa: F401
+from core.accounts import models as account_models  # noqa: F401  (tables)
 from core.accounts import routes as account_routes
+from core.admin import routes as admin_routes
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
@@ -33,6 +33,7 @@ def register_routes():
         routes.home, routes.switch_locale, routes.terms, routes.organization_css,
         health.healthz, health.readyz, health.metrics, web.not_found,
         *account_routes.ROUTES,
+        *admin_routes.ROUTES,
     ]
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from core.models import Organization, Space
-from core.roles import Roles, roles_of
+from core.roles import Roles, space_roles
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ async def actor_of(connection: ASGIConnection) -> Actor:
     if actor is None:
         user = state.get("user")
         organization = state.get("organization")
-        roles = await roles_of(state.db, user.id, organization.id) if user and organization else Roles()
+        roles = (
+            Roles(state.organization_roles, await space_roles(state.db, user.id)) if user and organization else Roles()
+        )
         actor = Actor(user=user, organization=organization, roles=roles)
         state.actor = actor
     return actor

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,19 +59,26 @@ class Roles:
         return self.spaces.get(space_id, frozenset())
 
 
-async def roles_of(session: AsyncSession, user_id: int, organization_id: int) -> Roles:
-    """Both kinds of role in two small indexed queries."""
-    organization = await session.scalars(
+async def organization_roles(session: AsyncSession, user_id: int, organization_id: int) -> frozenset[str]:
+    return frozenset(await session.scalars(
         select(OrganizationRole.role).where(
             OrganizationRole.user_id == user_id, OrganizationRole.organization_id == organization_id
         )
-    )
+    ))
+
+
+async def space_roles(session: AsyncSession, user_id: int) -> dict[int, frozenset[str]]:
     spaces: dict[int, set[str]] = {}
     for space_id, role in await session.execute(
         select(SpaceRole.space_id, SpaceRole.role).where(SpaceRole.user_id == user_id)
     ):
         spaces.setdefault(space_id, set()).add(role)
-    return Roles(frozenset(organization), {key: frozenset(value) for key, value in spaces.items()})
+    return {key: frozenset(value) for key, value in spaces.items()}
+
+
+async def roles_of(session: AsyncSession, user_id: int, organization_id: int) -> Roles:
+    """Both kinds of role in two small indexed queries."""
+    return Roles(await organization_roles(session, user_id, organization_id), await space_roles(session, user_id))
 
 
 async def grant_organization_role(session: AsyncSession, organization_id: int, user_id: int, role: str) -> None:
@@ -83,6 +90,21 @@ async def grant_organization_role(session: AsyncSession, organization_id: int, u
             session.add(OrganizationRole(organization_id=organization_id, user_id=user_id, role=role))
     except IntegrityError:
         pass
+
+
+async def set_organization_roles(session: AsyncSession, organization_id: int, user_id: int, roles: set[str]) -> None:
+    """Make ``roles`` exactly the person's organization roles."""
+    unknown = roles - set(ORGANIZATION_ROLES)
+    if unknown:
+        raise ValueError(f"unknown organization roles {sorted(unknown)}")
+    current = await organization_roles(session, user_id, organization_id)
+    for role in roles - current:
+        await grant_organization_role(session, organization_id, user_id, role)
+    if current - roles:
+        await session.execute(delete(OrganizationRole).where(
+            OrganizationRole.organization_id == organization_id, OrganizationRole.user_id == user_id,
+            OrganizationRole.role.in_(current - roles),
+        ))
 
 
 async def grant_space_role(session: AsyncSession, space_id: int, user_id: int, role: str) -> None:

@@ -128,6 +128,7 @@ def base_context(request: Request) -> dict[str, Any]:
     context: dict[str, Any] = {
         "organization": organization,
         "current_user": request.state.get("user"),
+        "organization_roles": request.state.get("organization_roles", frozenset()),
         "flashes": take_flashes(request),
         "locale": locale,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in available if code in LANGUAGE_NAMES],

@@ -32,6 +32,7 @@ class User(Base):
     newsletter_consent_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     blocked_at: Mapped[datetime | None]
+    blocked_reason: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def confirmed(self) -> bool:

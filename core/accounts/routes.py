@@ -10,8 +10,8 @@ from litestar.response import Redirect, Template
 
 from core.accounts import services
 from core.accounts.mails import send_to_user
-from core.accounts.schemas import ForgottenPassword, InvitationAcceptance, Login, NewPassword, Registration
 from core.accounts.passwords import password_problem
+from core.accounts.schemas import ForgottenPassword, InvitationAcceptance, Login, NewPassword, Registration
 from core.accounts.tokens import peek
 from core.auth import flash, log_in, log_out
 from core.forms import Form

@@ -186,3 +186,35 @@ def test_forms_showing_errors_and_pages_for_logged_in_people_pass_axe(browser, l
         failures += [f"{path} logged in: {v}" for v in _axe_violations(page)]
     context.close()
     assert not failures, "\n".join(failures)
+
+
+def test_admin_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_path):
+    context = browser.new_context(locale="ca")
+    page = context.new_page()
+    page.goto(live_server.url + "/account/login")
+    page.get_by_label("Correu electrònic").fill("admin@demo.participa.test")
+    page.get_by_label("Contrasenya").fill("demo-participa-2027")
+    page.get_by_role("main").get_by_role("button", name="Inicia la sessió").click()
+    queue, seen, failures, files = deque(["/admin"]), set(), [], []
+    while queue and len(seen) < 20:
+        path = queue.popleft()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        failures += [f"{path}: {v}" for v in _axe_violations(page)]
+        html_file = tmp_path / f"admin-{len(seen):02d}.html"
+        html_file.write_text(page.request.get(live_server.url + path).text())
+        files.append(html_file)
+        for href in page.eval_on_selector_all("main a[href^='/admin']", "links => links.map(a => a.getAttribute('href'))"):
+            queue.append(urlsplit(href).path)
+    context.close()
+    assert {"/admin", "/admin/users", "/admin/terms", "/admin/appearance", "/admin/log"} <= seen
+    assert any(path.startswith("/admin/users/") for path in seen)
+    vnu = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    result = subprocess.run(["java", "-jar", str(vnu), "--format", "json", "--errors-only", *map(str, files)],
+                            capture_output=True, text=True, timeout=300)
+    failures += [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}"
+                 for m in json.loads(result.stderr or '{"messages": []}')["messages"]]
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,1 @@
+"""The organization admin area: people, roles, terms of use, appearance and the admin log."""

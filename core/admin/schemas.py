@@ -1,0 +1,40 @@
+"""The forms of the admin area."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from core.i18n import N_
+
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+TermsText = Annotated[str, Meta(max_length=50_000, extra={"input": "textarea"})]
+
+
+class Block(msgspec.Struct, kw_only=True):
+    reason: Annotated[str, Meta(min_length=3, max_length=500, title=N_("Reason"),
+                                description=N_("Kept in the admin log. Be factual."), extra={"input": "textarea"})]
+
+
+class OrganizationRoles(msgspec.Struct, kw_only=True):
+    admin: Annotated[bool, Meta(title=N_("Administrator"))] = False
+    user_manager: Annotated[bool, Meta(title=N_("User manager"))] = False
+
+
+class Terms(msgspec.Struct, kw_only=True):
+    body_ca: Annotated[str, Meta(max_length=50_000, title=N_("Text in Catalan"), extra={"input": "textarea"})] = ""
+    body_es: Annotated[str, Meta(max_length=50_000, title=N_("Text in Spanish"), extra={"input": "textarea"})] = ""
+    body_en: Annotated[str, Meta(max_length=50_000, title=N_("Text in English"), extra={"input": "textarea"})] = ""
+
+
+class Appearance(msgspec.Struct, kw_only=True):
+    primary_color: Annotated[str, Meta(
+        pattern=COLOUR, title=N_("Main colour"), description=N_("Header and buttons; text on it is chosen for contrast."),
+        extra={"input": "color", "pattern_message": N_("Choose a colour like #1f5f8b.")},
+    )]
+    secondary_color: Annotated[str, Meta(
+        pattern=COLOUR, title=N_("Background colour of the footer"),
+        extra={"input": "color", "pattern_message": N_("Choose a colour like #1f5f8b.")},
+    )]

@@ -1,0 +1,126 @@
+"""The rules of the admin area. Each change is written to the admin log in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.models import User
+from core.adminlog import AdminLogEntry, record
+from core.db import utcnow
+from core.i18n import N_
+from core.models import Organization, TermsOfUse
+from core.richtext import sanitize
+from core.roles import OrganizationRole, organization_roles, set_organization_roles
+
+PER_PAGE = 25
+
+
+class AdminError(Exception):
+    """A rule refused the change; ``message`` is a message id."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that matches ``text`` literally: % and _ from a search box are not wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_users(session: AsyncSession, organization: Organization, query: str = "",
+                       page: int = 1) -> tuple[Sequence[User], int, dict[int, frozenset[str]]]:
+    """A page of the organization's people (newest first), the total, and their roles (three queries)."""
+    conditions = [User.organization_id == organization.id]
+    if query.strip():
+        pattern = _like(query.strip().lower())
+        conditions.append(or_(func.lower(User.name).like(pattern, escape="\\"),
+                              User.email.like(pattern, escape="\\"), User.nickname.like(pattern, escape="\\")))
+    total = await session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+    users = (await session.scalars(
+        select(User).where(*conditions).order_by(User.created_at.desc(), User.id.desc())
+        .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)
+    )).all()
+    roles: dict[int, set[str]] = {}
+    if users:
+        for user_id, role in await session.execute(
+            select(OrganizationRole.user_id, OrganizationRole.role).where(
+                OrganizationRole.organization_id == organization.id,
+                OrganizationRole.user_id.in_([user.id for user in users]),
+            )
+        ):
+            roles.setdefault(user_id, set()).add(role)
+    return users, total, {key: frozenset(value) for key, value in roles.items()}
+
+
+async def user_of(session: AsyncSession, organization: Organization, user_id: int) -> User | None:
+    """A person of this organization only: an id from another one is not found."""
+    return await session.scalar(select(User).where(User.id == user_id, User.organization_id == organization.id))
+
+
+def _label(user: User) -> str:
+    return f"{user.name} (@{user.nickname})"
+
+
+async def block(session: AsyncSession, organization: Organization, actor: User, user: User, reason: str) -> None:
+    """Block an account: it is logged out everywhere and cannot log in again."""
+    if user.id == actor.id:
+        raise AdminError(N_("You cannot block yourself."))
+    actor_roles = await organization_roles(session, actor.id, organization.id)
+    if "admin" in await organization_roles(session, user.id, organization.id) and "admin" not in actor_roles:
+        raise AdminError(N_("Only an administrator can block another administrator."))
+    user.blocked_at, user.blocked_reason = utcnow(), reason.strip()
+    record(session, organization.id, actor, "user.block", _label(user), reason=reason.strip())
+
+
+async def unblock(session: AsyncSession, organization: Organization, actor: User, user: User) -> None:
+    user.blocked_at, user.blocked_reason = None, None
+    record(session, organization.id, actor, "user.unblock", _label(user))
+
+
+async def change_roles(session: AsyncSession, organization: Organization, actor: User, user: User,
+                       roles: set[str]) -> None:
+    """Set a person's organization roles; nobody removes their own administrator role."""
+    if user.id == actor.id and "admin" not in roles:
+        raise AdminError(N_("You cannot remove your own administrator role; ask another administrator."))
+    before = await organization_roles(session, user.id, organization.id)
+    await set_organization_roles(session, organization.id, user.id, roles)
+    record(session, organization.id, actor, "user.roles", _label(user), before=sorted(before), after=sorted(roles))
+
+
+async def publish_terms(session: AsyncSession, organization: Organization, actor: User,
+                        body: dict[str, str]) -> TermsOfUse:
+    """A new version of the terms of use, in force from now on."""
+    body = {locale: sanitize(text) for locale, text in body.items() if text.strip()}
+    if not body.get(organization.default_locale):
+        raise AdminError(N_("Write the terms at least in the organization's default language."))
+    version = (await session.scalar(
+        select(func.coalesce(func.max(TermsOfUse.version), 0)).where(TermsOfUse.organization_id == organization.id)
+    )) + 1
+    terms = TermsOfUse(organization_id=organization.id, version=version, body=body)
+    session.add(terms)
+    record(session, organization.id, actor, "terms.publish", version=version)
+    return terms
+
+
+async def change_appearance(session: AsyncSession, organization: Organization, actor: User, primary: str,
+                            secondary: str) -> None:
+    before = {"primary_color": organization.primary_color, "secondary_color": organization.secondary_color}
+    organization.primary_color, organization.secondary_color = primary.lower(), secondary.lower()
+    record(session, organization.id, actor, "organization.appearance", before=before,
+           after={"primary_color": primary.lower(), "secondary_color": secondary.lower()})
+
+
+async def log_page(session: AsyncSession, organization: Organization, page: int = 1) -> tuple[Sequence[AdminLogEntry], int]:
+    total = await session.scalar(
+        select(func.count(AdminLogEntry.id)).where(AdminLogEntry.organization_id == organization.id)) or 0
+    entries = (await session.scalars(
+        select(AdminLogEntry).where(AdminLogEntry.organization_id == organization.id)
+        .order_by(AdminLogEntry.created_at.desc(), AdminLogEntry.id.desc())
+        .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)
+    )).all()
+    return entries, total

@@ -1,0 +1,49 @@
+"""The admin log: every change an administrator makes, who made it and when.
+
+Entries are written in the same transaction as the change, so one never exists without the other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow
+from core.i18n import N_
+
+ACTIONS = {
+    "user.block": N_("blocked %(target)s"),
+    "user.unblock": N_("unblocked %(target)s"),
+    "user.roles": N_("changed the roles of %(target)s"),
+    "terms.publish": N_("published version %(version)s of the terms of use"),
+    "organization.appearance": N_("changed the appearance"),
+}
+
+
+class AdminLogEntry(Base):
+    __tablename__ = "core_admin_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(120))
+    """Kept as it was, so the log still says who acted after that account is gone."""
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def record(session: AsyncSession, organization_id: int, user: Any, action: str, target: str = "",
+           **details: Any) -> AdminLogEntry:
+    """Add a log entry for ``action`` by ``user`` to the current transaction."""
+    if action not in ACTIONS:
+        raise KeyError(f"unknown admin action {action!r}")
+    entry = AdminLogEntry(organization_id=organization_id, user_id=user.id, user_name=user.name, action=action,
+                          target=target, details=details)
+    session.add(entry)
+    return entry

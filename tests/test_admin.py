@@ -1,0 +1,166 @@
+"""The organization admin area: people, roles, terms, appearance, and the log of it all."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.accounts.models import User
+from core.adminlog import AdminLogEntry
+from core.models import Organization, OrganizationHost, TermsOfUse
+from core.roles import grant_organization_role, organization_roles
+from tests.test_accounts import PASSWORD, csrf, make_user, submit
+
+
+@pytest.fixture
+async def staff(client, demo, db):
+    """An administrator, a user manager and a citizen of the demo organization."""
+    admin = await make_user(db, demo, email="boss@example.org", nickname="boss", name="Rosa Admin")
+    manager = await make_user(db, demo, email="manager@example.org", nickname="manager", name="Pau Gestor")
+    citizen = await make_user(db, demo, email="citizen@example.org", nickname="citizen", name="Joan Veí")
+    await grant_organization_role(db, demo.id, admin.id, "admin")
+    await grant_organization_role(db, demo.id, manager.id, "user_manager")
+    await db.commit()
+    return {"admin": admin, "manager": manager, "citizen": citizen}
+
+
+async def log_in(client, email):
+    client.cookies.clear()
+    assert (await submit(client, "/account/login", email=email, password=PASSWORD)).status_code == 303
+
+
+async def test_only_administrators_and_user_managers_see_the_admin_area(client, staff):
+    await log_in(client, "citizen@example.org")
+    assert (await client.get("/admin")).status_code == 403
+    assert "/admin" not in (await client.get("/")).text
+    await log_in(client, "manager@example.org")
+    assert (await client.get("/admin")).status_code == 200
+    assert 'href="/admin"' in (await client.get("/")).text
+    assert (await client.get("/admin/terms")).status_code == 403  # user managers manage people only
+    await log_in(client, "boss@example.org")
+    for path in ("/admin", "/admin/users", "/admin/terms", "/admin/appearance", "/admin/log"):
+        assert (await client.get(path)).status_code == 200, path
+
+
+async def test_people_are_searched_literally_and_paginated(client, staff, db, demo, count_queries):
+    for index in range(30):
+        db.add(User(organization_id=demo.id, email=f"persona{index}@example.org", nickname=f"persona_{index}",
+                    name=f"Persona {index}", locale="ca"))
+    db.add(User(organization_id=demo.id, email="percent@example.org", nickname="percent", name="100% Veïna",
+                locale="ca"))
+    await db.commit()
+    await log_in(client, "manager@example.org")
+    found = await client.get("/admin/users", params={"q": "joan"})
+    assert "Joan Veí" in found.text and "Persona 1" not in found.text
+    literal = await client.get("/admin/users", params={"q": "100%"})
+    assert "100% Veïna" in literal.text and "Joan Veí" not in literal.text  # % is not a wildcard
+    underscore = await client.get("/admin/users", params={"q": "persona_1"})
+    assert "Persona 1" in underscore.text and "Persona 2<" not in underscore.text
+    with count_queries() as full_page:
+        first = await client.get("/admin/users")
+    assert "Pàgina 1 de 2" in first.text and first.text.count('<a href="/admin/users/') == 25
+    with count_queries() as short_page:
+        second = await client.get("/admin/users", params={"page": 2})
+    assert "Pàgina 2 de 2" in second.text
+    assert full_page.count == short_page.count <= 10  # not one per person listed
+
+
+async def test_blocking_needs_a_reason_and_is_logged(client, staff, db, demo):
+    citizen = staff["citizen"]
+    await log_in(client, "manager@example.org")
+    page = await client.get(f"/admin/users/{citizen.id}")
+    empty = await client.post(f"/admin/users/{citizen.id}/block", data={"_csrf_token": csrf(page.text), "reason": ""})
+    assert empty.status_code == 400 and "Omple aquest camp." in empty.text
+    done = await client.post(f"/admin/users/{citizen.id}/block", follow_redirects=False,
+                             data={"_csrf_token": csrf(page.text), "reason": "Insults repetits"})
+    assert done.status_code == 303
+    await db.refresh(citizen)
+    assert citizen.blocked_at is not None and citizen.blocked_reason == "Insults repetits"
+    entry = await db.scalar(select(AdminLogEntry).where(AdminLogEntry.action == "user.block"))
+    assert entry.user_name == "Pau Gestor" and entry.details == {"reason": "Insults repetits"}
+
+    refused = await submit(client, "/account/login", email="citizen@example.org", password=PASSWORD)
+    assert "Aquest compte està bloquejat" in refused.text
+
+    await log_in(client, "manager@example.org")
+    page = await client.get(f"/admin/users/{citizen.id}")
+    await client.post(f"/admin/users/{citizen.id}/unblock", data={"_csrf_token": csrf(page.text)})
+    await db.refresh(citizen)
+    assert citizen.blocked_at is None
+
+
+async def test_a_user_manager_cannot_block_an_administrator_nor_anyone_themselves(client, staff):
+    await log_in(client, "manager@example.org")
+    page = await client.get(f"/admin/users/{staff['admin'].id}")
+    refused = await client.post(f"/admin/users/{staff['admin'].id}/block",
+                                data={"_csrf_token": csrf(page.text), "reason": "Prova de força"})
+    assert refused.status_code == 400 and "Només un administrador pot bloquejar" in refused.text
+    self_block = await client.post(f"/admin/users/{staff['manager'].id}/block",
+                                   data={"_csrf_token": csrf(page.text), "reason": "Prova"})
+    assert self_block.status_code == 400 and "No et pots bloquejar" in self_block.text
+
+
+async def test_administrators_give_and_take_roles_but_not_their_own(client, staff, db, demo):
+    await log_in(client, "boss@example.org")
+    citizen = staff["citizen"]
+    page = await client.get(f"/admin/users/{citizen.id}")
+    await client.post(f"/admin/users/{citizen.id}/roles", data={"_csrf_token": csrf(page.text), "user_manager": "on"})
+    assert await organization_roles(db, citizen.id, demo.id) == {"user_manager"}
+    own = await client.post(f"/admin/users/{staff['admin'].id}/roles", data={"_csrf_token": csrf(page.text)})
+    assert own.status_code == 400 and "No et pots treure el teu propi rol" in own.text
+    assert "admin" in await organization_roles(db, staff["admin"].id, demo.id)
+
+    await log_in(client, "manager@example.org")
+    page = await client.get(f"/admin/users/{citizen.id}")
+    assert "Desa els rols" not in page.text  # user managers do not hand out roles
+    forbidden = await client.post(f"/admin/users/{citizen.id}/roles",
+                                  data={"_csrf_token": csrf(page.text), "admin": "on"})
+    assert forbidden.status_code == 403
+    assert "admin" not in await organization_roles(db, citizen.id, demo.id)
+
+
+async def test_people_of_another_organization_are_out_of_reach(client, staff, db):
+    other = Organization(slug="altra", name={"ca": "Altra Vila"})
+    db.add(other)
+    await db.flush()
+    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    foreigner = await make_user(db, other, email="someone@altra.test", nickname="someone", name="Algú d'Altra")
+    await db.commit()
+    await log_in(client, "boss@example.org")
+    assert (await client.get(f"/admin/users/{foreigner.id}")).status_code == 404
+    page = await client.get("/admin/users")
+    blocked = await client.post(f"/admin/users/{foreigner.id}/block",
+                                data={"_csrf_token": csrf(page.text), "reason": "No és meu"})
+    assert blocked.status_code == 404
+    await db.refresh(foreigner)
+    assert foreigner.blocked_at is None
+    assert "Algú d'Altra" not in (await client.get("/admin/users", params={"q": "Algú"})).text
+
+
+async def test_new_terms_of_use_are_a_new_version(client, staff, db, demo):
+    await log_in(client, "boss@example.org")
+    page = await client.get("/admin/terms")
+    assert "tractar amb respecte" in page.text  # the current text, ready to edit
+    empty = await client.post("/admin/terms", data={"_csrf_token": csrf(page.text), "body_ca": "", "body_es": "x"})
+    assert empty.status_code == 400 and "almenys en la llengua per defecte" in empty.text
+    done = await client.post("/admin/terms", data={
+        "_csrf_token": csrf(page.text), "body_ca": "<p>Noves normes</p><script>alert(1)</script>",
+        "body_es": "<p>Nuevas normas</p>", "body_en": ""})
+    assert done.status_code == 200 and "publicat la versió 2" in done.text
+    versions = (await db.scalars(select(TermsOfUse).order_by(TermsOfUse.version))).all()
+    assert [t.version for t in versions] == [1, 2]
+    assert versions[1].body == {"ca": "<p>Noves normes</p>", "es": "<p>Nuevas normas</p>"}
+    assert "Noves normes" in (await client.get("/terms")).text
+
+
+async def test_appearance_changes_the_colours_of_every_page(client, staff, db, demo):
+    await log_in(client, "boss@example.org")
+    page = await client.get("/admin/appearance")
+    bad = await client.post("/admin/appearance", data={"_csrf_token": csrf(page.text), "primary_color": "red",
+                                                      "secondary_color": "#ffffff"})
+    assert bad.status_code == 400 and "Tria un color com #1f5f8b." in bad.text and 'value="red"' in bad.text
+    await client.post("/admin/appearance", data={"_csrf_token": csrf(page.text), "primary_color": "#AA0000",
+                                                 "secondary_color": "#fafafa"})
+    assert "--primary: #aa0000" in (await client.get("/organization.css")).text
+    log = await client.get("/admin/log")
+    assert "Rosa Admin" in log.text and "ha canviat l" in log.text and "aparença" in log.text
