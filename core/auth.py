@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TypeAlias
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -14,6 +15,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from core.accounts.models import User
+from core.accounts.services import terms_pending
 from core.roles import organization_roles
 from core.sessions import rotate
 
@@ -45,6 +47,14 @@ class UserMiddleware(ASGIMiddleware):
         state["organization_roles"] = (
             await organization_roles(state["db"], user.id, user.organization_id) if user else frozenset()
         )
+        if terms_pending(state["organization"], user) and not scope["route_handler"].opt.get("terms_exempt"):
+            # New terms are in force: accept them before anything else (before any form is filled).
+            target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
+            location = "/account/terms?" + urlencode({"next": target})
+            await send({"type": "http.response.start", "status": 303,
+                        "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await next_app(scope, receive, send)
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.models import User
 from core.accounts.passwords import hash_password
 from core.db import utcnow
-from core.models import Component, Organization, OrganizationHost, Space, TermsOfUse
+from core.models import Component, Organization, OrganizationHost, Space
+from core.organizations import publish_terms
 from core.roles import grant_organization_role
 
 DEMO_SLUG = "demo"
@@ -67,7 +68,7 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
     await session.flush()
     for index, host in enumerate(hosts):
         session.add(OrganizationHost(organization_id=organization.id, host=host, is_main=index == 0))
-    session.add(TermsOfUse(organization_id=organization.id, version=1, body=TERMS))
+    await publish_terms(session, organization, TERMS)
     locales = organization.available_locales
     for space_type, slug, promoted, title, subtitle in SPACES:
         if space_type not in registry.space_types:

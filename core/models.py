@@ -30,6 +30,8 @@ class Organization(Base):
     """The municipality's arms as an SVG document or a data URI; the platform logo always stays."""
     minimum_age: Mapped[int] = mapped_column(Integer, default=14)
     registration_mode: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    terms_version: Mapped[int | None]
+    """The version of the terms of use in force (kept here so no request has to look it up)."""
     """"open" (anyone registers), "invitation" (only invited people) or "closed"."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

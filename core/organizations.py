@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Organization, OrganizationHost
+from core.models import Organization, OrganizationHost, TermsOfUse
+from core.richtext import sanitize
 from core.settings import LOCALES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -60,3 +61,16 @@ async def main_host(session: AsyncSession, organization: Organization) -> str:
         .order_by(OrganizationHost.is_main.desc(), OrganizationHost.id)
         .limit(1)
     )
+
+
+async def publish_terms(session: AsyncSession, organization: Organization, body: dict[str, str]) -> TermsOfUse:
+    """Put a new version of the terms of use in force; logged-in people accept it before acting again."""
+    version = (await session.scalar(
+        select(func.coalesce(func.max(TermsOfUse.version), 0)).where(TermsOfUse.organization_id == organization.id)
+    )) + 1
+    terms = TermsOfUse(organization_id=organization.id, version=version,
+                       body={locale: sanitize(text) for locale, text in body.items() if text.strip()})
+    session.add(terms)
+    organization.terms_version = version
+    await session.flush()
+    return terms

@@ -35,7 +35,7 @@ async def home(request: Request, db: DB, organization: CurrentOrganization) -> T
     return render(request, "home.html", spaces=cards)
 
 
-@get("/locale/{code:str}", name="locale", opt={"permission": "public"})
+@get("/locale/{code:str}", name="locale", opt={"permission": "public", "terms_exempt": True})
 async def switch_locale(
     organization: CurrentOrganization, code: FromPath[str], next: FromQuery[str | None] = None
 ) -> Redirect:
@@ -47,7 +47,7 @@ async def switch_locale(
     return response
 
 
-@get("/terms", name="terms", opt={"permission": "public"})
+@get("/terms", name="terms", opt={"permission": "public", "terms_exempt": True})
 async def terms(request: Request, db: DB, organization: CurrentOrganization) -> Template:
     """The terms of use in force: the newest published version."""
     current = await db.scalar(
@@ -62,7 +62,7 @@ async def terms(request: Request, db: DB, organization: CurrentOrganization) -> 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-@get("/organization.css", name="organization_css", opt={"permission": "public"})
+@get("/organization.css", name="organization_css", opt={"permission": "public", "terms_exempt": True})
 async def organization_css(organization: CurrentOrganization) -> Response[str]:
     """The organization's colours as CSS custom properties (inline styles are forbidden by our CSP)."""
     primary = organization.primary_color if HEX_COLOUR.match(organization.primary_color) else "#1f5f8b"

@@ -164,3 +164,29 @@ async def test_appearance_changes_the_colours_of_every_page(client, staff, db, d
     assert "--primary: #aa0000" in (await client.get("/organization.css")).text
     log = await client.get("/admin/log")
     assert "Rosa Admin" in log.text and "ha canviat l" in log.text and "aparença" in log.text
+
+
+async def test_new_terms_must_be_accepted_before_acting_again(client, staff, db, demo):
+    await log_in(client, "boss@example.org")
+    page = await client.get("/admin/terms")
+    await client.post("/admin/terms", data={"_csrf_token": csrf(page.text), "body_ca": "<p>Normes 2</p>"})
+
+    await log_in(client, "citizen@example.org")
+    sent = await client.get("/processes/pressupostos-2027?x=1", follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/account/terms?next=%2Fprocesses%2Fpressupostos-2027%3Fx%3D1"
+    page = await client.get(sent.headers["location"])
+    assert "han canviat. Llegeix-les" in page.text and "Normes 2" in page.text
+    assert (await client.get("/terms")).status_code == 200  # reading them is always possible
+    refused = await client.post("/account/terms", data={"_csrf_token": csrf(page.text),
+                                                        "next": "/processes/pressupostos-2027"})
+    assert refused.status_code == 400 and "Marca aquesta casella per continuar." in refused.text
+    accepted = await client.post("/account/terms", follow_redirects=False, data={
+        "_csrf_token": csrf(page.text), "accept": "on", "next": "/processes/pressupostos-2027"})
+    assert accepted.headers["location"] == "/processes/pressupostos-2027"
+    assert (await client.get("/processes/pressupostos-2027")).status_code == 200
+    await db.refresh(staff["citizen"])
+    assert staff["citizen"].terms_accepted_version == 2
+
+    client.cookies.clear()
+    assert (await client.get("/processes/pressupostos-2027")).status_code == 200  # visitors just read

@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from core import migrations
 from core.db import Base, make_engine, make_sessionmaker
@@ -99,3 +99,22 @@ async def test_a_disabled_plugin_is_not_upgraded(tmp_path, fresh):
     assert "pages_pages" not in await tables(engine)
     assert migrations.pending(without_pages, await migrations.current(engine)) == set()
     assert migrations.pending(registry, await migrations.current(engine)) != set()
+
+
+async def test_the_terms_in_force_are_found_for_existing_organizations(fresh):
+    """Upgrading across the revision that stores the version in force fills it from the history."""
+    engine, registry = fresh
+    await migrations.upgrade(engine, registry, ["b61c39f6c396"])  # the revision before it
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO core_organizations (id, slug, name, default_locale, available_locales, primary_color, "
+            "secondary_color, minimum_age, created_at, registration_mode) VALUES (1, 'vella', :name, 'ca', "
+            ":locales, '#000000', '#ffffff', 14, CURRENT_TIMESTAMP, 'open')"),
+            {"name": '{"ca": "Vella"}', "locales": '["ca"]'})
+        for version in (1, 2):
+            await connection.execute(text(
+                "INSERT INTO core_terms_of_use (organization_id, version, body, published_at) "
+                f"VALUES (1, {version}, '{{}}', CURRENT_TIMESTAMP)"))
+    await migrations.upgrade(engine, registry)
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT terms_version FROM core_organizations WHERE id = 1")) == 2

@@ -37,7 +37,7 @@ async def prepare(url: str, registry: Registry) -> None:
             organization = await create_demo(session, registry, hosts=("127.0.0.1",))
             session.add(User(organization_id=organization.id, email="nuria@example.org", nickname="nuria",
                              name="Núria Vidal", password_hash=hash_password(PASSWORD), locale="ca",
-                             confirmed_at=utcnow()))
+                             confirmed_at=utcnow(), terms_accepted_version=organization.terms_version))
     finally:
         await engine.dispose()
 

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from core.accounts import services
 from core.accounts.mails import send_to_user
@@ -16,6 +17,7 @@ from core.accounts.tokens import peek
 from core.auth import flash, log_in, log_out
 from core.forms import Form
 from core.i18n import N_, current_locale
+from core.models import TermsOfUse
 from core.web import DB, CurrentOrganization, render, safe_next
 
 PUBLIC = {"permission": "public"}
@@ -151,7 +153,7 @@ async def login(request: Request, db: DB, organization: CurrentOrganization) -> 
     return render(request, "accounts/login.html", form=form, next=target, status_code=400)
 
 
-@post("/account/logout", opt={"permission": "public"})
+@post("/account/logout", opt={"permission": "public", "terms_exempt": True})
 async def logout(request: Request) -> Redirect:
     log_out(request)
     return Redirect("/", status_code=303)
@@ -240,5 +242,34 @@ async def accept_invitation(request: Request, db: DB, organization: CurrentOrgan
     return render(request, "accounts/invitation.html", form=form, token=token, invited=invited, status_code=400)
 
 
+# ---------------------------------------------------------------- new terms of use
+
+TERMS = {"permission": "authenticated", "terms_exempt": True}
+
+
+@get("/account/terms", opt=TERMS)
+async def terms_page(request: Request, db: DB, organization: CurrentOrganization,
+                     next: FromQuery[str | None] = None) -> Template:
+    """The terms in force, to accept before going on (people are sent here when new ones are published)."""
+    terms = await db.scalar(select(TermsOfUse).where(TermsOfUse.organization_id == organization.id,
+                                                     TermsOfUse.version == organization.terms_version))
+    return render(request, "accounts/terms.html", terms=terms, next=safe_next(next),
+                  pending=services.terms_pending(organization, request.state.user), error="")
+
+
+@post("/account/terms", opt=TERMS)
+async def accept_terms(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    data = await form_data(request)
+    target = safe_next(data.get("next"))
+    if data.get("accept") != "on":
+        terms = await db.scalar(select(TermsOfUse).where(TermsOfUse.organization_id == organization.id,
+                                                         TermsOfUse.version == organization.terms_version))
+        return render(request, "accounts/terms.html", terms=terms, next=target, pending=True, status_code=400,
+                      error=_(request, N_("Tick this box to go on.")))
+    services.accept_terms(organization, request.state.user)
+    await db.commit()
+    return Redirect(target, status_code=303)
+
+
 ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
-          forgot, reset_page, reset, invitation_page, accept_invitation]
+          forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms]

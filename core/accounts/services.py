@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from core.accounts.passwords import hash_password, needs_rehash, password_proble
 from core.accounts.schemas import InvitationAcceptance, Registration
 from core.db import utcnow
 from core.i18n import N_
-from core.models import Organization, TermsOfUse
+from core.models import Organization
 from core.ratelimit import Counters, RateLimit
 
 
@@ -55,10 +55,13 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def current_terms_version(session: AsyncSession, organization: Organization) -> int | None:
-    return await session.scalar(
-        select(func.max(TermsOfUse.version)).where(TermsOfUse.organization_id == organization.id)
-    )
+def terms_pending(organization: Organization, user: User | None) -> bool:
+    """Whether this person must accept a newer version of the terms before acting again."""
+    return bool(user and organization.terms_version and (user.terms_accepted_version or 0) < organization.terms_version)
+
+
+def accept_terms(organization: Organization, user: User) -> None:
+    user.terms_accepted_version = organization.terms_version
 
 
 async def find_by_email(session: AsyncSession, organization: Organization, email: str) -> User | None:
@@ -100,7 +103,7 @@ async def register(session: AsyncSession, organization: Organization, data: Regi
     user = User(
         organization_id=organization.id, email=normalise_email(data.email), nickname=nickname, name=data.name,
         password_hash=hash_password(data.password), locale=locale,
-        terms_accepted_version=await current_terms_version(session, organization),
+        terms_accepted_version=organization.terms_version,
         newsletter_consent_at=now if data.newsletter else None,
     )
     try:
@@ -150,7 +153,7 @@ async def accept_invitation(session: AsyncSession, organization: Organization, t
         raise AccountError("__all__", N_("This invitation has expired or was already used."))
     user.name, user.nickname, user.password_hash = data.name, nickname, hash_password(data.password)
     user.confirmed_at = user.confirmed_at or utcnow()
-    user.terms_accepted_version = await current_terms_version(session, organization)
+    user.terms_accepted_version = organization.terms_version
     return user
 
 

@@ -11,6 +11,7 @@ from core.accounts.models import User
 from core.adminlog import AdminLogEntry, record
 from core.db import utcnow
 from core.i18n import N_
+from core import organizations
 from core.models import Organization, TermsOfUse
 from core.richtext import sanitize
 from core.roles import OrganizationRole, organization_roles, set_organization_roles
@@ -95,15 +96,10 @@ async def change_roles(session: AsyncSession, organization: Organization, actor:
 async def publish_terms(session: AsyncSession, organization: Organization, actor: User,
                         body: dict[str, str]) -> TermsOfUse:
     """A new version of the terms of use, in force from now on."""
-    body = {locale: sanitize(text) for locale, text in body.items() if text.strip()}
-    if not body.get(organization.default_locale):
+    if not sanitize(body.get(organization.default_locale, "")).strip():
         raise AdminError(N_("Write the terms at least in the organization's default language."))
-    version = (await session.scalar(
-        select(func.coalesce(func.max(TermsOfUse.version), 0)).where(TermsOfUse.organization_id == organization.id)
-    )) + 1
-    terms = TermsOfUse(organization_id=organization.id, version=version, body=body)
-    session.add(terms)
-    record(session, organization.id, actor, "terms.publish", version=version)
+    terms = await organizations.publish_terms(session, organization, body)
+    record(session, organization.id, actor, "terms.publish", version=terms.version)
     return terms
 
 

@@ -22,7 +22,6 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
 def render_item(type_, obj, autogen_context):  # noqa: ANN001
     """Migrations name plain SQLAlchemy types, so they never import application code."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
-        autogen_context.imports.add("import sqlalchemy as sa")
         return f"sa.{obj.impl!r}"
     return False
 
