@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
 from typing import TypeAlias
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from core.accounts.models import User
 from core.accounts.services import terms_pending
+from core.i18n import LOCALE_COOKIE, current_locale
 from core.roles import organization_roles
 from core.sessions import rotate
 
@@ -47,6 +49,8 @@ class UserMiddleware(ASGIMiddleware):
         state["organization_roles"] = (
             await organization_roles(state["db"], user.id, user.organization_id) if user else frozenset()
         )
+        if user is not None and not chose_locale(scope) and user.locale in state["organization"].available_locales:
+            current_locale.set(user.locale)  # their preference, unless they chose with the switcher
         if terms_pending(state["organization"], user) and not scope["route_handler"].opt.get("terms_exempt"):
             # New terms are in force: accept them before anything else (before any form is filled).
             target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
@@ -56,6 +60,14 @@ class UserMiddleware(ASGIMiddleware):
             await send({"type": "http.response.body", "body": b""})
             return
         await next_app(scope, receive, send)
+
+
+def chose_locale(scope: Scope) -> bool:
+    """Whether the language switcher's cookie came with the request."""
+    for name, value in scope["headers"]:
+        if name == b"cookie" and LOCALE_COOKIE in SimpleCookie(value.decode("latin-1")):
+            return True
+    return False
 
 
 def log_in(request: Request, user: User) -> None:

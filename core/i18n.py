@@ -22,6 +22,8 @@ LANGUAGE_NAMES = {"ca": "Català", "es": "Español", "en": "English"}
 DOMAIN = "messages"
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default="en")
+LOCALE_COOKIE = "participa_locale"
+"""Set by the language switcher; wins over a person's saved preference and the browser's."""
 
 
 def N_(message: str) -> str:

@@ -23,10 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import take_flashes
-from core.i18n import LANGUAGE_NAMES, N_, current_locale, negotiate
+from core.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, N_, current_locale, negotiate
 from core.models import Organization, OrganizationHost
 
-LOCALE_COOKIE = "participa_locale"
 logger = logging.getLogger("participa")
 
 # What handlers declare to receive the request context (litestar injects them by name).

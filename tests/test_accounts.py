@@ -50,8 +50,9 @@ async def register(client, **changes):
 
 async def make_user(db, organization, email="marc@example.org", confirmed=True, **fields) -> User:
     fields.setdefault("terms_accepted_version", organization.terms_version)  # up to date with the terms
+    fields.setdefault("locale", "ca")
     user = User(organization_id=organization.id, email=email, nickname=fields.pop("nickname", "marc"),
-                name=fields.pop("name", "Marc Soler"), password_hash=hash_password(PASSWORD), locale="ca",
+                name=fields.pop("name", "Marc Soler"), password_hash=hash_password(PASSWORD),
                 confirmed_at=utcnow() if confirmed else None, **fields)
     db.add(user)
     await db.commit()

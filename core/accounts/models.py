@@ -56,3 +56,5 @@ class AccountToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    payload: Mapped[str | None] = mapped_column(String(254))
+    """What the token is about, when its user is not enough (the new address of an e-mail change)."""

@@ -10,15 +10,24 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from core.accounts import services
-from core.accounts.mails import send_to_user
+from core.accounts.mails import render_mail, send_to_user
 from core.accounts.passwords import password_problem
-from core.accounts.schemas import ForgottenPassword, InvitationAcceptance, Login, NewPassword, Registration
+from core.accounts.schemas import (
+    EmailChange,
+    ForgottenPassword,
+    InvitationAcceptance,
+    Login,
+    NewPassword,
+    PasswordChange,
+    Preferences,
+    Registration,
+)
 from core.accounts.tokens import peek
 from core.auth import flash, log_in, log_out
 from core.forms import Form
 from core.i18n import N_, current_locale
 from core.models import TermsOfUse
-from core.web import DB, CurrentOrganization, render, safe_next
+from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
 PUBLIC = {"permission": "public"}
 
@@ -271,5 +280,111 @@ async def accept_terms(request: Request, db: DB, organization: CurrentOrganizati
     return Redirect(target, status_code=303)
 
 
+# ---------------------------------------------------------------- settings
+
+SIGNED_IN = {"permission": "authenticated"}
+
+
+def _settings_page(request: Request, *, preferences=None, password=None, email=None, status_code: int = 200) -> Template:  # noqa: ANN001
+    user = request.state.user
+    gettext = request.app.state.catalogs.gettext
+    return render(
+        request, "accounts/settings.html", status_code=status_code,
+        preferences=preferences or Form(Preferences, gettext, initial={
+            "name": user.name, "locale": user.locale, "newsletter": user.newsletter_consent_at is not None}),
+        password=password or Form(PasswordChange, gettext),
+        email=email or Form(EmailChange, gettext),
+    )
+
+
+@get("/account/settings", opt=SIGNED_IN)
+async def settings_page(request: Request) -> Template:
+    return _settings_page(request)
+
+
+@post("/account/settings", opt=SIGNED_IN)
+async def save_preferences(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    form = Form(Preferences, request.app.state.catalogs.gettext, await form_data(request))
+    if form.validate():
+        try:
+            services.update_preferences(organization, request.state.user, form.result.name, form.result.locale,
+                                        form.result.newsletter)
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            response = Redirect("/account/settings", status_code=303)
+            # The page language follows the new preference at once.
+            response.set_cookie(LOCALE_COOKIE, form.result.locale, max_age=365 * 24 * 3600, httponly=True,
+                                samesite="lax")
+            token = current_locale.set(form.result.locale)
+            try:
+                flash(request, _(request, N_("Your preferences are saved.")))
+            finally:
+                current_locale.reset(token)
+            return response
+    return _settings_page(request, preferences=form, status_code=400)
+
+
+@post("/account/password", opt=SIGNED_IN)
+async def change_password(request: Request, db: DB) -> Template | Redirect:
+    form = Form(PasswordChange, request.app.state.catalogs.gettext, await form_data(request))
+    if validate_with_password(request, form, email=request.state.user.email):
+        try:
+            services.change_password(request.state.user, form.result.current_password, form.result.password)
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            log_in(request, request.state.user)  # a new session id with the new password
+            flash(request, _(request, N_("Your password is changed.")))
+            return Redirect("/account/settings", status_code=303)
+    return _settings_page(request, password=form, status_code=400)
+
+
+@post("/account/email", opt=SIGNED_IN)
+async def change_email(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    form = Form(EmailChange, request.app.state.catalogs.gettext, await form_data(request))
+    if form.validate():
+        try:
+            token = await services.start_email_change(db, organization, request.state.user, form.result.email,
+                                                      form.result.current_password)
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            if token is not None:
+                user = request.state.user
+                subject, text = render_mail(request.app, organization, user, "change_email",
+                                            N_("Confirm your new e-mail"), str(request.base_url), token=token)
+                await request.app.state.queue.enqueue("core.send_mail", to=services.normalise_email(
+                    form.result.email), subject=subject, text=text)
+            # The same answer when the address is taken: nobody learns who is registered.
+            flash(request, _(request, N_("We have sent a link to your new e-mail. The change happens when you open it.")))
+            return Redirect("/account/settings", status_code=303)
+    return _settings_page(request, email=form, status_code=400)
+
+
+@get("/account/email/confirm/{token:str}", opt=SIGNED_IN)
+async def email_change_page(request: Request, db: DB, organization: CurrentOrganization,
+                            token: FromPath[str]) -> Template:
+    valid = await peek(db, organization.id, "change_email", token) is not None
+    return render(request, "accounts/confirm.html", token=token, valid=valid, action="/account/email/confirm/",
+                  status_code=200 if valid else 404)
+
+
+@post("/account/email/confirm/{token:str}", opt=SIGNED_IN)
+async def confirm_email_change(request: Request, db: DB, organization: CurrentOrganization,
+                               token: FromPath[str]) -> Template | Redirect:
+    user = await services.confirm_email_change(db, organization, token)
+    if user is None or user.id != request.state.user.id:
+        return render(request, "accounts/confirm.html", token=token, valid=False, action="/account/email/confirm/",
+                      status_code=404)
+    await db.commit()
+    flash(request, _(request, N_("Your e-mail is now %(email)s."), email=user.email))
+    return Redirect("/account/settings", status_code=303)
+
+
 ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
-          forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms]
+          forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms, settings_page,
+          save_preferences, change_password, change_email, email_change_page, confirm_email_change]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -66,3 +66,32 @@ class NewPassword(msgspec.Struct, kw_only=True):
     password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("New password"),
                                   description=N_("At least 10 characters."),
                                   extra={"input": "password", "autocomplete": "new-password"})]
+
+
+class Preferences(msgspec.Struct, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=120, title=N_("Your name"),
+                              description=N_("As you want others to see it."), extra={"autocomplete": "name"})]
+    locale: Annotated[Literal["ca", "es", "en"], Meta(
+        title=N_("Language"), description=N_("Of the pages and of the mail we send you."),
+        extra={"labels": {"ca": "Català", "es": "Español", "en": "English"}},
+    )]
+    newsletter: Annotated[bool, Meta(title=N_("Send me the newsletter (you can stop it at any time)"))] = False
+
+
+class PasswordChange(msgspec.Struct, kw_only=True):
+    current_password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Current password"),
+                                          extra={"input": "password", "autocomplete": "current-password"})]
+    password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("New password"),
+                                  description=N_("At least 10 characters."),
+                                  extra={"input": "password", "autocomplete": "new-password"})]
+
+
+class EmailChange(msgspec.Struct, kw_only=True):
+    email: Annotated[str, Meta(
+        min_length=3, max_length=254, pattern=EMAIL_PATTERN, title=N_("New e-mail"),
+        description=N_("We send a link there; the change happens when you open it."),
+        extra={"input": "email", "autocomplete": "email",
+               "pattern_message": N_("Enter an e-mail address like name@example.org.")},
+    )]
+    current_password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Current password"),
+                                          extra={"input": "password", "autocomplete": "current-password"})]

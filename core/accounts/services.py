@@ -233,3 +233,51 @@ async def reset_password(session: AsyncSession, organization: Organization, toke
     user.password_hash = hash_password(password)
     user.confirmed_at = user.confirmed_at or utcnow()
     return user
+
+
+# ---------------------------------------------------------------- settings
+
+
+def update_preferences(organization: Organization, user: User, name: str, locale: str, newsletter: bool) -> None:
+    if locale not in organization.available_locales:
+        raise AccountError("locale", N_("Choose one of the options."))
+    user.name, user.locale = name.strip(), locale
+    if newsletter and user.newsletter_consent_at is None:
+        user.newsletter_consent_at = utcnow()
+    elif not newsletter:
+        user.newsletter_consent_at = None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Needs the current password: a session left open on a library computer must not be enough."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password", N_("This is not your current password."))
+    problem = password_problem(new, email=user.email, nickname=user.nickname, name=user.name)
+    if problem:
+        raise AccountError("password", problem)
+    user.password_hash = hash_password(new)
+
+
+async def start_email_change(session: AsyncSession, organization: Organization, user: User, new_email: str,
+                             current_password: str) -> str | None:
+    """A token to confirm the new address, or None when the address is taken (said to nobody)."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("current_password", N_("This is not your current password."))
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError("email", N_("This is already your e-mail."))
+    if await find_by_email(session, organization, new_email) is not None:
+        return None
+    return await tokens.issue(session, user, "change_email", payload=new_email)
+
+
+async def confirm_email_change(session: AsyncSession, organization: Organization, token: str) -> User | None:
+    consumed = await tokens.consume_with_payload(session, organization.id, "change_email", token)
+    if consumed is None:
+        return None
+    user, new_email = consumed
+    if new_email is None or await find_by_email(session, organization, new_email) is not None:
+        return None  # taken meanwhile
+    user.email = new_email
+    user.confirmed_at = utcnow()
+    return user

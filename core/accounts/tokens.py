@@ -14,6 +14,7 @@ from core.db import utcnow
 
 LIFETIMES = {
     "confirm_email": timedelta(days=3), "reset_password": timedelta(hours=1), "invitation": timedelta(days=7),
+    "change_email": timedelta(days=1),
 }
 
 
@@ -21,7 +22,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue(session: AsyncSession, user: User, purpose: str) -> str:
+async def issue(session: AsyncSession, user: User, purpose: str, payload: str | None = None) -> str:
     """A new token for ``user``; earlier unused tokens of the same purpose stop working."""
     now = utcnow()
     await session.execute(
@@ -32,7 +33,7 @@ async def issue(session: AsyncSession, user: User, purpose: str) -> str:
     token = secrets.token_urlsafe(32)
     session.add(AccountToken(
         organization_id=user.organization_id, user_id=user.id, purpose=purpose, digest=_digest(token),
-        expires_at=now + LIFETIMES[purpose],
+        expires_at=now + LIFETIMES[purpose], payload=payload,
     ))
     await session.flush()
     return token
@@ -47,6 +48,14 @@ async def peek(session: AsyncSession, organization_id: int, purpose: str, token:
             AccountToken.expires_at > utcnow(),
         )
     )
+
+
+async def consume_with_payload(session: AsyncSession, organization_id: int, purpose: str,
+                               token: str) -> tuple[User, str | None] | None:
+    """Like ``consume``, also returning the token's payload."""
+    payload = await session.scalar(select(AccountToken.payload).where(AccountToken.digest == _digest(token)))
+    user = await consume(session, organization_id, purpose, token)
+    return (user, payload) if user is not None else None
 
 
 async def consume(session: AsyncSession, organization_id: int, purpose: str, token: str) -> User | None:
