@@ -41,7 +41,8 @@ class UserMiddleware(ASGIMiddleware):
         user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
         if user_id is not None:
             user = await state["db"].get(User, user_id)
-            if user is None or user.organization_id != state["organization"].id or user.blocked_at is not None:
+            if (user is None or user.organization_id != state["organization"].id or user.blocked_at is not None
+                    or user.deleted_at is not None):
                 user = None
                 scope["session"] = {}
         state["user"] = user
@@ -72,20 +73,24 @@ def chose_locale(scope: Scope) -> bool:
 
 def log_in(request: Request, user: User) -> None:
     """Start a fresh session for ``user`` (a new session id, nothing kept from before but messages)."""
-    flashes = request.session.get(SESSION_FLASH, [])
+    session = request.scope.get("session")
+    flashes = session.get(SESSION_FLASH, []) if isinstance(session, dict) else []
     request.set_session({SESSION_USER: user.id, **({SESSION_FLASH: flashes} if flashes else {})})
     rotate(request)
     request.state.user = user
 
 
 def log_out(request: Request) -> None:
+    """End the session; whatever is kept after (a message) lives under a new id."""
     request.clear_session()
+    rotate(request)
     request.state.user = None
 
 
 def flash(request: Request, message: str) -> None:
     """A message shown once, on the next page this person sees (translated already)."""
-    session = request.session
+    session = request.scope.get("session")
+    session = dict(session) if isinstance(session, dict) else {}  # also right after a logout cleared it
     session[SESSION_FLASH] = [*session.get(SESSION_FLASH, []), message]
     request.set_session(session)
 

@@ -86,3 +86,26 @@ async def test_a_taken_email_gets_the_same_answer_and_no_mail(client, demo, db, 
         "_csrf_token": csrf(page.text), "email": "marc@example.org", "current_password": PASSWORD})
     assert same.status_code == 400 and "Aquest ja és el teu correu." in same.text
     assert await db.scalar(select(User.email).where(User.nickname == "marc")) == "marc@example.org"
+
+
+async def test_deleting_the_account_anonymises_it_for_good(client, demo, db):
+    user = await logged_in(client, db, demo, newsletter_consent_at=None)
+    page = await client.get("/account/settings")
+    unconfirmed = await client.post("/account/delete", data={"_csrf_token": csrf(page.text),
+                                                             "current_password": PASSWORD})
+    assert unconfirmed.status_code == 400 and "Marca aquesta casella per continuar." in unconfirmed.text
+    session = client.cookies.get("session")
+    done = await client.post("/account/delete", follow_redirects=True, data={
+        "_csrf_token": csrf(page.text), "current_password": PASSWORD, "understood": "on"})
+    assert "El teu compte s&#39;ha esborrat" in done.text or "El teu compte s'ha esborrat" in done.text
+    await db.refresh(user)
+    assert user.deleted_at is not None and user.password_hash is None
+    assert "Marc" not in user.name and "marc" not in user.email and "marc" not in user.nickname
+    # The old session is worthless, and so are the old credentials.
+    assert "Marc Soler" not in (await client.get("/", headers={"cookie": f"session={session}"})).text
+    client.cookies.clear()
+    assert (await submit(client, "/account/login", email="marc@example.org", password=PASSWORD)).status_code == 400
+    # The address is free for a new account.
+    again = await submit(client, "/account/register", name="Marc", nickname="marc", email="marc@example.org",
+                         password="tornem-a-comencar-1", minimum_age="on", terms="on")
+    assert again.status_code == 303

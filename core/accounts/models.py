@@ -33,6 +33,8 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     blocked_at: Mapped[datetime | None]
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
+    deleted_at: Mapped[datetime | None]
+    """Set when the person deleted their account: the row stays (what they did still counts), anonymised."""
 
     @property
     def confirmed(self) -> bool:

@@ -13,6 +13,7 @@ from core.accounts import services
 from core.accounts.mails import render_mail, send_to_user
 from core.accounts.passwords import password_problem
 from core.accounts.schemas import (
+    Deletion,
     EmailChange,
     ForgottenPassword,
     InvitationAcceptance,
@@ -285,7 +286,8 @@ async def accept_terms(request: Request, db: DB, organization: CurrentOrganizati
 SIGNED_IN = {"permission": "authenticated"}
 
 
-def _settings_page(request: Request, *, preferences=None, password=None, email=None, status_code: int = 200) -> Template:  # noqa: ANN001
+def _settings_page(request: Request, *, preferences=None, password=None, email=None, deletion=None,  # noqa: ANN001
+                   status_code: int = 200) -> Template:
     user = request.state.user
     gettext = request.app.state.catalogs.gettext
     return render(
@@ -294,6 +296,7 @@ def _settings_page(request: Request, *, preferences=None, password=None, email=N
             "name": user.name, "locale": user.locale, "newsletter": user.newsletter_consent_at is not None}),
         password=password or Form(PasswordChange, gettext),
         email=email or Form(EmailChange, gettext),
+        deletion=deletion or Form(Deletion, gettext),
     )
 
 
@@ -385,6 +388,22 @@ async def confirm_email_change(request: Request, db: DB, organization: CurrentOr
     return Redirect("/account/settings", status_code=303)
 
 
+@post("/account/delete", opt=SIGNED_IN)
+async def delete_account(request: Request, db: DB) -> Template | Redirect:
+    form = Form(Deletion, request.app.state.catalogs.gettext, await form_data(request))
+    if form.validate():
+        try:
+            await services.delete_account(db, request.state.user, form.result.current_password)
+        except services.AccountError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            await db.commit()
+            log_out(request)
+            flash(request, _(request, N_("Your account is deleted. Thank you for having taken part.")))
+            return Redirect("/", status_code=303)
+    return _settings_page(request, deletion=form, status_code=400)
+
+
 ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
           forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms, settings_page,
-          save_preferences, change_password, change_email, email_change_page, confirm_email_change]
+          save_preferences, change_password, change_email, email_change_page, confirm_email_change, delete_account]

@@ -95,3 +95,12 @@ class EmailChange(msgspec.Struct, kw_only=True):
     )]
     current_password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Current password"),
                                           extra={"input": "password", "autocomplete": "current-password"})]
+
+
+class Deletion(msgspec.Struct, kw_only=True):
+    current_password: Annotated[str, Meta(min_length=1, max_length=256, title=N_("Current password"),
+                                          extra={"input": "password", "autocomplete": "current-password"})]
+    understood: Annotated[bool, Meta(
+        title=N_("I understand that my account and my personal data are deleted, and this cannot be undone"),
+        extra={"must_accept": True},
+    )]

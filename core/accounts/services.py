@@ -9,18 +9,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts import tokens
-from core.accounts.models import User
+from core.accounts.models import AccountToken, User
 from core.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from core.accounts.schemas import InvitationAcceptance, Registration
 from core.db import utcnow
 from core.i18n import N_
 from core.models import Organization
 from core.ratelimit import Counters, RateLimit
+from core.roles import OrganizationRole, SpaceRole
 
 
 class AccountError(Exception):
@@ -281,3 +282,19 @@ async def confirm_email_change(session: AsyncSession, organization: Organization
     user.email = new_email
     user.confirmed_at = utcnow()
     return user
+
+
+async def delete_account(session: AsyncSession, user: User, current_password: str) -> None:
+    """Anonymise the account for good. The row stays, so what the person did (votes, supports)
+    still counts, but nothing in it says who they were, and nobody can log in with it."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("current_password", N_("This is not your current password."))
+    await session.execute(delete(OrganizationRole).where(OrganizationRole.user_id == user.id))
+    await session.execute(delete(SpaceRole).where(SpaceRole.user_id == user.id))
+    await session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    user.name, user.nickname = "", f"deleted_{user.id}"
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.password_hash = None
+    user.newsletter_consent_at = user.confirmed_at = user.last_login_at = None
+    user.blocked_reason = None
+    user.deleted_at = utcnow()
