@@ -180,7 +180,7 @@ def test_forms_showing_errors_and_pages_for_logged_in_people_pass_axe(browser, l
     page.get_by_label("Correu electrònic").fill("laia@demo.participa.test")
     page.get_by_label("Contrasenya").fill("demo-participa-2027")
     page.get_by_role("main").get_by_role("button", name="Inicia la sessió").click()
-    for path in ("/", "/processes/pressupostos-2027"):
+    for path in ("/", "/processes/pressupostos-2027", "/account/settings"):
         page.goto(live_server.url + path)
         assert "Laia Puig" in page.get_by_role("navigation", name="El teu compte").inner_text()
         failures += [f"{path} logged in: {v}" for v in _axe_violations(page)]
