@@ -122,7 +122,7 @@ class Form:
         self.schema = schema
         self._ = gettext
         self.context = dict(context or {})
-        """Values for placeholders in labels ("I am %(age)s years old or older")."""
+        """Values for the variables in labels ("I am %(age)s years old or older")."""
         self.info = typing.cast(mi.StructType, mi.type_info(schema))
         self.submitted = data is not None
         if isinstance(initial, msgspec.Struct):
