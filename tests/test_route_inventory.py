@@ -169,3 +169,41 @@ async def test_no_route_redirects_to_another_host(app, client, demo, db, world):
                                             headers={"cookie": f"session={session}"} if session else {})
                 location = response.headers.get("location", "")
                 assert "evil.example" not in location.split("?")[0], f"{endpoint.url} sends to {location}"
+
+
+SQL_INJECTIONS = ("' OR '1'='1", "1; DROP TABLE core_users; --", "%' OR 1=1 --", "\\", "1 UNION SELECT password_hash FROM core_users")
+
+
+def query_parameters(app, endpoint: Endpoint) -> list[str]:
+    """The query parameters a route's handler declares (what a filter or a search box sends)."""
+    for route in app.routes:
+        if route.path != endpoint.template:
+            continue
+        for handler in route.route_handlers:
+            if endpoint.method in handler.http_methods:
+                path_names = {name for name, _ in PARAM.findall(route.path)}
+                return [name for name, parameter in handler.parsed_fn_signature.parameters.items()
+                        if parameter.annotation in (str, int, str | None, int | None) and name not in path_names]
+    return []
+
+
+async def test_sql_injection_strings_in_every_query_parameter_are_harmless(app, client, demo, db, world):
+    from sqlalchemy import func, select
+
+    from core.accounts.models import User
+
+    people = await db.scalar(select(func.count(User.id)))
+    _, admin_session = world["admin"]
+    tried = 0
+    for endpoint in await endpoints(app, db, demo):
+        if endpoint.method != "GET":
+            continue
+        for name in query_parameters(app, endpoint):
+            for value in SQL_INJECTIONS:
+                response = await client.get(endpoint.url, params={name: value}, follow_redirects=False,
+                                            headers={"cookie": f"session={admin_session}"})
+                tried += 1
+                assert response.status_code < 500, f"{endpoint.url}?{name}={value!r}: {response.status_code}"
+                assert "$argon2" not in response.text
+    assert tried >= 3 * len(SQL_INJECTIONS)  # the search box, its page number and login's next at least
+    assert await db.scalar(select(func.count(User.id))) == people
