@@ -16,6 +16,7 @@ from core.db import Base, utcnow
 from core.i18n import N_
 
 ACTIONS = {
+    "user.invite": N_("invited %(target)s"),
     "user.block": N_("blocked %(target)s"),
     "user.unblock": N_("unblocked %(target)s"),
     "user.roles": N_("changed the roles of %(target)s"),

@@ -190,3 +190,32 @@ async def test_new_terms_must_be_accepted_before_acting_again(client, staff, db,
 
     client.cookies.clear()
     assert (await client.get("/processes/pressupostos-2027")).status_code == 200  # visitors just read
+
+
+async def test_user_managers_invite_people_who_complete_their_account(client, staff, db, demo, settings):
+    from tests.test_accounts import link_in, mails
+
+    organization = await db.get(Organization, demo.id)
+    organization.registration_mode = "invitation"
+    await db.commit()
+    await log_in(client, "manager@example.org")
+    page = await client.get("/admin/users")
+    taken = await client.post("/admin/users/invite", data={"_csrf_token": csrf(page.text), "name": "Joan",
+                                                          "email": "citizen@example.org"})
+    assert taken.status_code == 400 and "Aquesta persona ja té un compte." in taken.text
+    assert 'value="citizen@example.org"' in taken.text
+    sent = await client.post("/admin/users/invite", follow_redirects=True, data={
+        "_csrf_token": csrf(page.text), "name": "Núria Nova", "email": "nuria@example.org"})
+    assert "La invitació va cap a nuria@example.org" in sent.text
+    [message] = [m for m in mails(settings) if m["To"] == "nuria@example.org"]
+    path = link_in(message, "/account/invitation/")
+
+    client.cookies.clear()
+    form = await client.get(path)
+    done = await client.post(path, follow_redirects=False, data={
+        "_csrf_token": csrf(form.text), "name": "Núria Nova", "nickname": "nuria", "password": "el-carrer-nou-22",
+        "minimum_age": "on", "terms": "on"})
+    assert done.status_code == 303
+    assert "Núria Nova" in (await client.get("/")).text
+    log = await db.scalar(select(AdminLogEntry).where(AdminLogEntry.action == "user.invite"))
+    assert log.target == "nuria@example.org"

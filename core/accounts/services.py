@@ -122,12 +122,15 @@ async def register(session: AsyncSession, organization: Organization, data: Regi
 
 
 async def invite(session: AsyncSession, organization: Organization, email: str, name: str,
-                 locale: str) -> tuple[User, str]:
+                 locale: str) -> tuple[User, str | None]:
     """An account waiting for its owner to choose a nickname and password, and the invitation token.
 
-    Inviting an address that already has an account gives that account a new invitation.
+    An address whose account is already in use gets no token (its owner simply logs in);
+    one invited before and not yet accepted gets a new one.
     """
     user = await find_by_email(session, organization, email)
+    if user is not None and user.password_hash is not None:
+        return user, None
     if user is None:
         user = User(organization_id=organization.id, email=normalise_email(email),
                     nickname=f"invited_{secrets.token_hex(6)}", name=name, password_hash=None, locale=locale)

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 
+from core.accounts.mails import render_mail
 from core.accounts.models import User
 from core.accounts.routes import form_data
 from core.admin import schemas, services
@@ -56,7 +57,30 @@ async def users(request: Request, db: DB, organization: CurrentOrganization, q: 
     found, total, roles = await services.search_users(db, organization, q, max(page, 1))
     pages = max(1, -(-total // services.PER_PAGE))
     return render(request, "admin/users.html", users=found, total=total, roles=roles, q=q, pages=pages,
-                  page=min(max(page, 1), pages), role_names=ORGANIZATION_ROLES)
+                  page=min(max(page, 1), pages), role_names=ORGANIZATION_ROLES,
+                  invitation=_form(request, schemas.Invitation))
+
+
+@post("/admin/users/invite", opt=MANAGE_USERS)
+async def invite(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    form = _form(request, schemas.Invitation, await form_data(request))
+    if form.validate():
+        try:
+            user, token = await services.invite_person(db, organization, request.state.user, form.result.name,
+                                                       form.result.email)
+        except services.AdminError as error:
+            form.add_error("email", _(request, error.message))
+        else:
+            await db.commit()
+            subject, text = render_mail(request.app, organization, user, "invitation", N_("You are invited"),
+                                        str(request.base_url), token=token)
+            await request.app.state.queue.enqueue("core.send_mail", to=user.email, subject=subject, text=text)
+            flash(request, _(request, N_("The invitation is on its way to %(email)s."), email=user.email))
+            return Redirect("/admin/users", status_code=303)
+    found, total, roles = await services.search_users(db, organization)
+    pages = max(1, -(-total // services.PER_PAGE))
+    return render(request, "admin/users.html", users=found, total=total, roles=roles, q="", pages=pages, page=1,
+                  role_names=ORGANIZATION_ROLES, invitation=form, status_code=400)
 
 
 async def _user_page(request: Request, db: DB, organization: Organization, user: User, *, block_form=None,
@@ -171,5 +195,5 @@ async def admin_log(request: Request, db: DB, organization: CurrentOrganization,
                   pages=pages)
 
 
-ROUTES = [dashboard, users, user_detail, block_user, unblock_user, change_roles, terms_page, publish_terms,
+ROUTES = [dashboard, users, invite, user_detail, block_user, unblock_user, change_roles, terms_page, publish_terms,
           appearance_page, change_appearance, admin_log]

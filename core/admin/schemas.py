@@ -7,10 +7,17 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from core.accounts.schemas import Email
 from core.i18n import N_
 
 COLOUR = r"^#[0-9a-fA-F]{6}$"
 TermsText = Annotated[str, Meta(max_length=50_000, extra={"input": "textarea"})]
+
+
+class Invitation(msgspec.Struct, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=120, title=N_("Name"),
+                              description=N_("How the invitation greets them; they can change it."))]
+    email: Email
 
 
 class Block(msgspec.Struct, kw_only=True):

@@ -12,6 +12,7 @@ from core.adminlog import AdminLogEntry, record
 from core.db import utcnow
 from core.i18n import N_
 from core import organizations
+from core.accounts import services as accounts
 from core.models import Organization, TermsOfUse
 from core.richtext import sanitize
 from core.roles import OrganizationRole, organization_roles, set_organization_roles
@@ -65,6 +66,16 @@ async def user_of(session: AsyncSession, organization: Organization, user_id: in
 
 def _label(user: User) -> str:
     return f"{user.name} (@{user.nickname})"
+
+
+async def invite_person(session: AsyncSession, organization: Organization, actor: User, name: str,
+                        email: str) -> tuple[User, str]:
+    """Invite someone to register (the way in when registration is by invitation only)."""
+    user, token = await accounts.invite(session, organization, email, name, organization.default_locale)
+    if token is None:
+        raise AdminError(N_("This person already has an account."))
+    record(session, organization.id, actor, "user.invite", user.email)
+    return user, token
 
 
 async def block(session: AsyncSession, organization: Organization, actor: User, user: User, reason: str) -> None:
