@@ -22,6 +22,7 @@ ACTIONS = {
     "user.roles": N_("changed the roles of %(target)s"),
     "terms.publish": N_("published version %(version)s of the terms of use"),
     "organization.appearance": N_("changed the appearance"),
+    "organization.settings": N_("changed the organization's settings"),
 }
 
 

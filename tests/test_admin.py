@@ -219,3 +219,29 @@ async def test_user_managers_invite_people_who_complete_their_account(client, st
     assert "Núria Nova" in (await client.get("/")).text
     log = await db.scalar(select(AdminLogEntry).where(AdminLogEntry.action == "user.invite"))
     assert log.target == "nuria@example.org"
+
+
+async def test_administrators_set_registration_age_and_languages(client, staff, db, demo):
+    await log_in(client, "boss@example.org")
+    page = await client.get("/admin/settings")
+    assert 'value="14"' in page.text
+    bad = await client.post("/admin/settings", data={
+        "_csrf_token": csrf(page.text), "registration_mode": "open", "minimum_age": "200", "default_locale": "en",
+        "locale_ca": "on"})
+    assert bad.status_code == 400 and "Escriu un nombre de com a màxim 119." in bad.text
+    wrong_default = await client.post("/admin/settings", data={
+        "_csrf_token": csrf(page.text), "registration_mode": "open", "minimum_age": "16", "default_locale": "en",
+        "locale_ca": "on"})
+    assert wrong_default.status_code == 400 and "ha de ser una de les que s" in wrong_default.text
+    done = await client.post("/admin/settings", follow_redirects=False, data={
+        "_csrf_token": csrf(page.text), "registration_mode": "closed", "minimum_age": "16", "default_locale": "ca",
+        "locale_ca": "on", "locale_es": "on"})
+    assert done.status_code == 303
+    organization = await db.get(Organization, demo.id)
+    await db.refresh(organization)
+    assert (organization.registration_mode, organization.minimum_age) == ("closed", 16)
+    assert organization.available_locales == ["ca", "es"]
+    home = await client.get("/")
+    assert 'hreflang="es"' in home.text and 'hreflang="en"' not in home.text  # English is no longer offered
+    client.cookies.clear()
+    assert "no accepta registres nous" in (await client.get("/account/register")).text

@@ -187,6 +187,33 @@ async def change_appearance(request: Request, db: DB, organization: CurrentOrgan
     return Redirect("/admin/appearance", status_code=303)
 
 
+@get("/admin/settings", opt=ADMIN)
+async def settings_page(request: Request, organization: CurrentOrganization) -> Template:
+    initial = {"registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age,
+               "default_locale": organization.default_locale,
+               **{f"locale_{code}": True for code in organization.available_locales}}
+    return render(request, "admin/settings.html", form=_form(request, schemas.OrganizationSettings, initial=initial))
+
+
+@post("/admin/settings", opt=ADMIN)
+async def change_settings(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    form = _form(request, schemas.OrganizationSettings, await form_data(request))
+    if form.validate():
+        result = form.result
+        locales = [code for code in ("ca", "es", "en") if getattr(result, f"locale_{code}")]
+        try:
+            await services.change_settings(db, organization, request.state.user,
+                                           registration_mode=result.registration_mode, minimum_age=result.minimum_age,
+                                           default_locale=result.default_locale, locales=locales)
+        except services.AdminError as error:
+            form.add_error("__all__", _(request, error.message))
+        else:
+            await db.commit()
+            flash(request, _(request, N_("The settings are saved.")))
+            return Redirect("/admin/settings", status_code=303)
+    return render(request, "admin/settings.html", form=form, status_code=400)
+
+
 @get("/admin/log", opt=ADMIN)
 async def admin_log(request: Request, db: DB, organization: CurrentOrganization, page: FromQuery[int] = 1) -> Template:
     entries, total = await services.log_page(db, organization, max(page, 1))
@@ -196,4 +223,4 @@ async def admin_log(request: Request, db: DB, organization: CurrentOrganization,
 
 
 ROUTES = [dashboard, users, invite, user_detail, block_user, unblock_user, change_roles, terms_page, publish_terms,
-          appearance_page, change_appearance, admin_log]
+          appearance_page, change_appearance, settings_page, change_settings, admin_log]

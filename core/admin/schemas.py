@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -45,3 +45,18 @@ class Appearance(msgspec.Struct, kw_only=True):
         pattern=COLOUR, title=N_("Background colour of the footer"),
         extra={"input": "color", "pattern_message": N_("Choose a colour like #1f5f8b.")},
     )]
+
+
+class OrganizationSettings(msgspec.Struct, kw_only=True):
+    registration_mode: Annotated[Literal["open", "invitation", "closed"], Meta(
+        title=N_("Who can create an account"),
+        extra={"labels": {"open": N_("Anyone"), "invitation": N_("Only invited people"),
+                          "closed": N_("Nobody for now")}},
+    )]
+    minimum_age: Annotated[int, Meta(ge=1, le=119, title=N_("Minimum age"),
+                                     description=N_("Nobody younger can register."))]
+    default_locale: Annotated[Literal["ca", "es", "en"], Meta(
+        title=N_("Default language"), extra={"labels": {"ca": "Català", "es": "Español", "en": "English"}})]
+    locale_ca: Annotated[bool, Meta(title=N_("Offer the site in Catalan"))] = False
+    locale_es: Annotated[bool, Meta(title=N_("Offer the site in Spanish"))] = False
+    locale_en: Annotated[bool, Meta(title=N_("Offer the site in English"))] = False

@@ -122,6 +122,21 @@ async def change_appearance(session: AsyncSession, organization: Organization, a
            after={"primary_color": primary.lower(), "secondary_color": secondary.lower()})
 
 
+async def change_settings(session: AsyncSession, organization: Organization, actor: User, *, registration_mode: str,
+                          minimum_age: int, default_locale: str, locales: list[str]) -> None:
+    if not locales:
+        raise AdminError(N_("Offer the site in at least one language."))
+    if default_locale not in locales:
+        raise AdminError(N_("The default language must be one of the languages offered."))
+    before = {"registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age,
+              "default_locale": organization.default_locale, "available_locales": organization.available_locales}
+    organization.registration_mode, organization.minimum_age = registration_mode, minimum_age
+    organization.default_locale, organization.available_locales = default_locale, locales
+    record(session, organization.id, actor, "organization.settings", before=before, after={
+        "registration_mode": registration_mode, "minimum_age": minimum_age, "default_locale": default_locale,
+        "available_locales": locales})
+
+
 async def log_page(session: AsyncSession, organization: Organization, page: int = 1) -> tuple[Sequence[AdminLogEntry], int]:
     total = await session.scalar(
         select(func.count(AdminLogEntry.id)).where(AdminLogEntry.organization_id == organization.id)) or 0
