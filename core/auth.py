@@ -7,11 +7,8 @@ from typing import TypeAlias
 from urllib.parse import urlencode
 
 from litestar import Request
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException
-from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -103,10 +100,5 @@ def take_flashes(request: Request) -> list[str]:
     return messages
 
 
-def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard: only a logged-in person passes."""
-    if connection.state.get("user") is None:
-        raise NotAuthorizedException()
-
-
 CurrentUser: TypeAlias = NamedDependency[User | None]
+"""What a handler declares to receive the logged-in person (None for a visitor)."""
