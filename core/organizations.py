@@ -74,3 +74,11 @@ async def publish_terms(session: AsyncSession, organization: Organization, body:
     organization.terms_version = version
     await session.flush()
     return terms
+
+
+async def terms_in_force(session: AsyncSession, organization: Organization) -> TermsOfUse | None:
+    """The version of the terms of use in force, or None before any is published."""
+    if organization.terms_version is None:
+        return None
+    return await session.scalar(select(TermsOfUse).where(
+        TermsOfUse.organization_id == organization.id, TermsOfUse.version == organization.terms_version))

@@ -85,11 +85,7 @@ async def grant_organization_role(session: AsyncSession, organization_id: int, u
     """Give a role; giving it twice changes nothing."""
     if role not in ORGANIZATION_ROLES:
         raise ValueError(f"unknown organization role {role!r}")
-    try:
-        async with session.begin_nested():
-            session.add(OrganizationRole(organization_id=organization_id, user_id=user_id, role=role))
-    except IntegrityError:
-        pass
+    await _add_once(session, OrganizationRole(organization_id=organization_id, user_id=user_id, role=role))
 
 
 async def set_organization_roles(session: AsyncSession, organization_id: int, user_id: int, roles: set[str]) -> None:
@@ -110,8 +106,13 @@ async def set_organization_roles(session: AsyncSession, organization_id: int, us
 async def grant_space_role(session: AsyncSession, space_id: int, user_id: int, role: str) -> None:
     if role not in SPACE_ROLES:
         raise ValueError(f"unknown space role {role!r}")
+    await _add_once(session, SpaceRole(space_id=space_id, user_id=user_id, role=role))
+
+
+async def _add_once(session: AsyncSession, row: OrganizationRole | SpaceRole) -> None:
+    """Insert a role row; the unique constraint makes a second grant a no-op, even when two race."""
     try:
         async with session.begin_nested():
-            session.add(SpaceRole(space_id=space_id, user_id=user_id, role=role))
+            session.add(row)
     except IntegrityError:
         pass

@@ -11,7 +11,8 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 
 from core.i18n import LANGUAGE_NAMES
-from core.models import Space, TermsOfUse
+from core.models import Space
+from core.organizations import terms_in_force
 from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
 
@@ -49,14 +50,8 @@ async def switch_locale(
 
 @get("/terms", name="terms", opt={"permission": "public", "terms_exempt": True})
 async def terms(request: Request, db: DB, organization: CurrentOrganization) -> Template:
-    """The terms of use in force: the newest published version."""
-    current = await db.scalar(
-        select(TermsOfUse)
-        .where(TermsOfUse.organization_id == organization.id)
-        .order_by(TermsOfUse.version.desc())
-        .limit(1)
-    )
-    return render(request, "terms.html", terms=current)
+    """The terms of use in force."""
+    return render(request, "terms.html", terms=await terms_in_force(db, organization))
 
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

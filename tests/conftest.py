@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from core import migrations
 from core.app import create_app
 from core.db import Base, make_engine, make_sessionmaker
 from core.demo import create_demo
+from core.models import Organization, OrganizationHost
 from core.plugins import Registry
 from core.settings import Settings, load_settings
 
@@ -156,6 +157,19 @@ async def app(settings: Settings, registry: Registry, engine: AsyncEngine):
 async def client(app) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app=app, base_url=f"http://{DEMO_HOST}") as test_client:
         yield test_client
+
+
+OTHER_HOST = "altra.test"
+
+
+async def other_organization(db) -> Organization:
+    """A second municipality, served at http://altra.test, whose data must never show at the demo's."""
+    other = Organization(slug="altra", name={"ca": "Altra Vila"})
+    db.add(other)
+    await db.flush()
+    db.add(OrganizationHost(organization_id=other.id, host=OTHER_HOST, is_main=True))
+    await db.flush()
+    return other
 
 
 class QueryCounter:

@@ -12,9 +12,11 @@ from core.accounts.models import AccountToken, User
 from core.accounts.passwords import hash_password
 from core.db import utcnow
 from core.mail import outbox_messages
-from core.models import Organization, OrganizationHost
+from core.models import Organization
 
 PASSWORD = "rius-i-muntanyes-42"
+
+from tests.conftest import other_organization
 
 
 def csrf(html: str) -> str:
@@ -224,10 +226,7 @@ async def test_reset_links_expire_and_belong_to_their_organization(client, demo,
     await submit(client, "/account/password/forgot", email="marc@example.org")
     path = link_in(mails(settings)[0], "/account/password/reset/")
 
-    other = Organization(slug="altra", name={"ca": "Altra Vila"})
-    db.add(other)
-    await db.flush()
-    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    await other_organization(db)
     await db.commit()
     # One client for both hosts: the app's connections belong to one event loop.
     assert (await client.get(f"http://altra.test{path}")).status_code == 404
@@ -240,10 +239,7 @@ async def test_reset_links_expire_and_belong_to_their_organization(client, demo,
 async def test_a_session_of_one_organization_is_worthless_on_another(client, demo, db):
     await make_user(db, demo)
     await submit(client, "/account/login", email="marc@example.org", password=PASSWORD)
-    other = Organization(slug="altra", name={"ca": "Altra Vila"})
-    db.add(other)
-    await db.flush()
-    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    await other_organization(db)
     await db.commit()
     stolen = {"cookie": f"session={client.cookies.get('session')}"}
     assert "Marc Soler" in (await client.get("/", headers=stolen)).text

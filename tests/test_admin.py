@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from core.adminlog import AdminLogEntry
-from core.models import Organization, OrganizationHost, TermsOfUse
+from core.models import Organization, TermsOfUse
 from core.roles import grant_organization_role, organization_roles
+from tests.conftest import other_organization
 from tests.test_accounts import PASSWORD, csrf, make_user, submit
 
 
@@ -120,10 +121,7 @@ async def test_administrators_give_and_take_roles_but_not_their_own(client, staf
 
 
 async def test_people_of_another_organization_are_out_of_reach(client, staff, db):
-    other = Organization(slug="altra", name={"ca": "Altra Vila"})
-    db.add(other)
-    await db.flush()
-    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    other = await other_organization(db)
     foreigner = await make_user(db, other, email="someone@altra.test", nickname="someone", name="Algú d'Altra")
     await db.commit()
     await log_in(client, "boss@example.org")

@@ -8,11 +8,11 @@ restores are synchronous operations run from the CLI or a worker thread.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import threading
-import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone

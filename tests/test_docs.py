@@ -10,8 +10,7 @@ import msgspec
 
 import core.hookspecs
 from core.cli import main
-from core.settings import ENV_PREFIX, Settings, reference
-from core.settings import ROOT
+from core.settings import ENV_PREFIX, ROOT, Settings, reference
 
 README = ROOT / "README.md"
 PLUGINS_DOC = ROOT / "docs" / "plugins.md"

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.app import create_app
 from core.manifest import SpaceType
-from core.models import Organization, OrganizationHost, Space
+from core.models import Space
 from core.permissions import Rule
 from core.plugins import PluginError, Registry
 from core.roles import grant_organization_role, grant_space_role
-from tests.conftest import DEMO_HOST
+from tests.conftest import DEMO_HOST, other_organization
 from tests.test_accounts import PASSWORD, csrf, make_user, submit
 from tests.test_plugins import plugin_module
 
@@ -112,10 +112,7 @@ async def test_space_roles_apply_to_their_own_space(guarded, email, space, statu
 
 
 async def test_an_admin_of_another_organization_has_no_power_here(guarded, db, demo):
-    other = Organization(slug="altra", name={"ca": "Altra Vila"})
-    db.add(other)
-    await db.flush()
-    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    other = await other_organization(db)
     foreign_admin = await make_user(db, other, email="boss@altra.test", nickname="boss")
     await grant_organization_role(db, other.id, foreign_admin.id, "admin")
     await db.commit()

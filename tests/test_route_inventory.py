@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from core.models import Component, Organization, OrganizationHost, Space
+from core.models import Component, Space
 from core.permissions import Actor, allowed
 from core.roles import Roles, grant_organization_role, grant_space_role, roles_of
+from tests.conftest import other_organization
 from tests.test_accounts import PASSWORD, csrf, make_user
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -74,10 +75,7 @@ async def world(app, client, demo, db):
     admin = await make_user(db, demo, email="boss@example.org", nickname="boss")
     await grant_space_role(db, process.id, moderator.id, "moderator")
     await grant_organization_role(db, demo.id, admin.id, "admin")
-    other = Organization(slug="altra", name={"ca": "Altra Vila"})
-    db.add(other)
-    await db.flush()
-    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    other = await other_organization(db)
     foreign = await make_user(db, other, email="boss@altra.test", nickname="boss")
     await grant_organization_role(db, other.id, foreign.id, "admin")
     await db.commit()

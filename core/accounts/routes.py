@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from core.accounts import services
 from core.accounts.mails import render_mail, send_to_user
@@ -27,7 +26,7 @@ from core.accounts.tokens import peek
 from core.auth import flash, log_in, log_out
 from core.forms import Form
 from core.i18n import N_, current_locale
-from core.models import TermsOfUse
+from core.organizations import terms_in_force
 from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
 PUBLIC = {"permission": "public"}
@@ -261,9 +260,7 @@ TERMS = {"permission": "authenticated", "terms_exempt": True}
 async def terms_page(request: Request, db: DB, organization: CurrentOrganization,
                      next: FromQuery[str | None] = None) -> Template:
     """The terms in force, to accept before going on (people are sent here when new ones are published)."""
-    terms = await db.scalar(select(TermsOfUse).where(TermsOfUse.organization_id == organization.id,
-                                                     TermsOfUse.version == organization.terms_version))
-    return render(request, "accounts/terms.html", terms=terms, next=safe_next(next),
+    return render(request, "accounts/terms.html", terms=await terms_in_force(db, organization), next=safe_next(next),
                   pending=services.terms_pending(organization, request.state.user), error="")
 
 
@@ -272,9 +269,7 @@ async def accept_terms(request: Request, db: DB, organization: CurrentOrganizati
     data = await form_data(request)
     target = safe_next(data.get("next"))
     if data.get("accept") != "on":
-        terms = await db.scalar(select(TermsOfUse).where(TermsOfUse.organization_id == organization.id,
-                                                         TermsOfUse.version == organization.terms_version))
-        return render(request, "accounts/terms.html", terms=terms, next=target, pending=True, status_code=400,
+        return render(request, "accounts/terms.html", terms=await terms_in_force(db, organization), next=target, pending=True, status_code=400,
                       error=_(request, N_("Tick this box to go on.")))
     services.accept_terms(organization, request.state.user)
     await db.commit()

@@ -18,7 +18,8 @@ from core.adminlog import ACTIONS
 from core.auth import flash
 from core.forms import Form
 from core.i18n import N_
-from core.models import Organization, TermsOfUse
+from core.models import Organization
+from core.organizations import terms_in_force
 from core.roles import ORGANIZATION_ROLES, organization_roles
 from core.web import DB, CurrentOrganization, render
 
@@ -32,6 +33,12 @@ def _(request: Request, message: str, **variables: Any) -> str:
 
 def _form(request: Request, schema: type, data: Any = None, initial: Any = None) -> Form:
     return Form(schema, request.app.state.catalogs.gettext, data, initial=initial)
+
+
+def _page_of(page: int, total: int) -> tuple[int, int]:
+    """(the page to show, the number of pages): an out-of-range page number shows the nearest page."""
+    pages = max(1, -(-total // services.PER_PAGE))
+    return min(max(page, 1), pages), pages
 
 
 async def _user(db: DB, organization: Organization, user_id: int) -> User:
@@ -55,9 +62,9 @@ async def users(request: Request, db: DB, organization: CurrentOrganization, q: 
                 page: FromQuery[int] = 1) -> Template:
     q = q[:100]
     found, total, roles = await services.search_users(db, organization, q, max(page, 1))
-    pages = max(1, -(-total // services.PER_PAGE))
+    page, pages = _page_of(page, total)
     return render(request, "admin/users.html", users=found, total=total, roles=roles, q=q, pages=pages,
-                  page=min(max(page, 1), pages), role_names=ORGANIZATION_ROLES,
+                  page=page, role_names=ORGANIZATION_ROLES,
                   invitation=_form(request, schemas.Invitation))
 
 
@@ -78,8 +85,8 @@ async def invite(request: Request, db: DB, organization: CurrentOrganization) ->
             flash(request, _(request, N_("The invitation is on its way to %(email)s."), email=user.email))
             return Redirect("/admin/users", status_code=303)
     found, total, roles = await services.search_users(db, organization)
-    pages = max(1, -(-total // services.PER_PAGE))
-    return render(request, "admin/users.html", users=found, total=total, roles=roles, q="", pages=pages, page=1,
+    page, pages = _page_of(1, total)
+    return render(request, "admin/users.html", users=found, total=total, roles=roles, q="", pages=pages, page=page,
                   role_names=ORGANIZATION_ROLES, invitation=form, status_code=400)
 
 
@@ -145,8 +152,7 @@ async def change_roles(request: Request, db: DB, organization: CurrentOrganizati
 
 @get("/admin/terms", opt=ADMIN)
 async def terms_page(request: Request, db: DB, organization: CurrentOrganization) -> Template:
-    current = await db.scalar(select(TermsOfUse).where(TermsOfUse.organization_id == organization.id)
-                              .order_by(TermsOfUse.version.desc()).limit(1))
+    current = await terms_in_force(db, organization)
     initial = {f"body_{locale}": text for locale, text in (current.body if current else {}).items()}
     return render(request, "admin/terms.html", form=_form(request, schemas.Terms, initial=initial), current=current)
 
@@ -217,9 +223,8 @@ async def change_settings(request: Request, db: DB, organization: CurrentOrganiz
 @get("/admin/log", opt=ADMIN)
 async def admin_log(request: Request, db: DB, organization: CurrentOrganization, page: FromQuery[int] = 1) -> Template:
     entries, total = await services.log_page(db, organization, max(page, 1))
-    pages = max(1, -(-total // services.PER_PAGE))
-    return render(request, "admin/log.html", entries=entries, actions=ACTIONS, page=min(max(page, 1), pages),
-                  pages=pages)
+    page, pages = _page_of(page, total)
+    return render(request, "admin/log.html", entries=entries, actions=ACTIONS, page=page, pages=pages)
 
 
 ROUTES = [dashboard, users, invite, user_detail, block_user, unblock_user, change_roles, terms_page, publish_terms,

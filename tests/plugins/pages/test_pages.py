@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.models import Component, Organization, OrganizationHost, Space
+from core.models import Component, Space
 from plugins.pages.services import add_page, pages_of
+from tests.conftest import other_organization
 
 
 async def demo_component(db) -> Component:
@@ -49,10 +50,7 @@ async def test_unpublished_component_is_not_found(client, demo, db):
 
 
 async def test_another_organizations_component_is_not_found(client, demo, db):
-    other = Organization(slug="altra", name={"ca": "Altra Vila"})
-    db.add(other)
-    await db.flush()
-    db.add(OrganizationHost(organization_id=other.id, host="altra.test", is_main=True))
+    other = await other_organization(db)
     space = Space(organization_id=other.id, space_type="process", slug="pressupostos-2027",
                   title={"ca": "Pressupostos d'Altra"}, published=True)
     db.add(space)
