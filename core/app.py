@@ -24,8 +24,9 @@ from litestar.template.config import TemplateConfig
 
 from core import spaces
 from core.auth import UserMiddleware
-from core.db import make_engine, make_sessionmaker
-from core.i18n import Catalogs, translated
+from core.db import make_engine
+from core.events import event_sessionmaker
+from core.i18n import Catalogs, date_range, format_date, translated
 from core.observability import MetricsMiddleware, configure_logging, security_headers
 from core.permissions import permission_guard
 from core.plugins import PluginError, Registry
@@ -58,6 +59,9 @@ def template_environment(settings: Settings, registry: Registry, catalogs: Catal
     )
     env.install_gettext_callables(catalogs.gettext, catalogs.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["t"] = translated
+    env.filters["date"] = format_date
+    env.filters["date_range"] = date_range
+    env.globals["space_types"] = registry.space_types
     env.globals["static"] = lambda path: f"/static/{path}"
     env.globals["safe_html"] = safe
     return env
@@ -95,9 +99,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     registry = registry or Registry(settings)
     configure_logging(settings.log_level, settings.log_json)
     engine = make_engine(settings.effective_database_url)
-    sessionmaker = make_sessionmaker(engine)
     catalogs = Catalogs([CORE_LOCALE] + [folder for _, folder in registry.folders("locale")])
     queue = Queue(settings, registry)
+    sessionmaker = event_sessionmaker(engine, registry, queue)  # its sessions can publish events
 
     route_handlers: list[Any] = [handler for _, handler in registry.routes]
     route_handlers += spaces.routers(registry)

@@ -11,10 +11,12 @@ from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.orm import joinedload
 
 from core.accounts.models import User
 from core.accounts.services import terms_pending
 from core.i18n import LOCALE_COOKIE, current_locale
+from core.notifications.models import count_unread
 from core.roles import organization_roles
 from core.sessions import rotate
 
@@ -37,7 +39,8 @@ class UserMiddleware(ASGIMiddleware):
         user = None
         user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
         if user_id is not None:
-            user = await state["db"].get(User, user_id)
+            # The picture comes in the same query: every page shows it in the account menu.
+            user = await state["db"].get(User, user_id, options=[joinedload(User.avatar)])
             if (user is None or user.organization_id != state["organization"].id or user.blocked_at is not None
                     or user.deleted_at is not None):
                 user = None
@@ -47,6 +50,8 @@ class UserMiddleware(ASGIMiddleware):
         state["organization_roles"] = (
             await organization_roles(state["db"], user.id, user.organization_id) if user else frozenset()
         )
+        # The unread count of the account menu: one small, bounded query, only for someone logged in.
+        state["unread_notifications"] = await count_unread(state["db"], user.id) if user else 0
         if user is not None and not chose_locale(scope) and user.locale in state["organization"].available_locales:
             current_locale.set(user.locale)  # their preference, unless they chose with the switcher
         if terms_pending(state["organization"], user) and not scope["route_handler"].opt.get("terms_exempt"):

@@ -8,9 +8,22 @@ from huey import crontab
 
 from core import adminlog, roles  # noqa: F401  (imported for their tables: the metadata must know them)
 from core import backup, exports, health, mail, routes, web
+from core import profiles, uploads
+from core import events, follows  # noqa: F401  (tables)
+from core import outbox
 from core.accounts import models as account_models  # noqa: F401  (tables)
 from core.accounts import routes as account_routes
 from core.admin import routes as admin_routes
+from core.comments import models as comment_models  # noqa: F401  (tables)
+from core.comments import permissions as comment_permissions
+from core.comments import services as comment_services
+from core.moderation import permissions as moderation_permissions
+from core.moderation import routes as moderation_routes
+from core.notifications import models as notification_models  # noqa: F401  (tables)
+from core.notifications import routes as notification_routes
+from core.notifications import services as notification_services
+from core.spaces import admin as space_admin
+from core.spaces.schemas import AssemblyDetails
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
@@ -22,8 +35,9 @@ from core.store import DatabaseStore
 @hookimpl
 def register_space_types():
     return [
-        SpaceType(name="process", title=N_("Participatory processes"), url_prefix="processes"),
-        SpaceType(name="assembly", title=N_("Assemblies"), url_prefix="assemblies"),
+        SpaceType(name="process", title=N_("Participatory processes"), url_prefix="processes", phases=True),
+        SpaceType(name="assembly", title=N_("Assemblies"), url_prefix="assemblies", details=AssemblyDetails,
+                  members=True),
     ]
 
 
@@ -33,13 +47,22 @@ def register_routes():
         routes.home, routes.switch_locale, routes.terms, routes.organization_css,
         health.healthz, health.readyz, health.metrics, web.not_found,
         *account_routes.ROUTES,
+        *notification_routes.ROUTES,
+        *uploads.ROUTES, *profiles.ROUTES,
         *admin_routes.ROUTES,
+        *space_admin.ROUTES,
+        *moderation_routes.ROUTES,
     ]
 
 
 @hookimpl
 def register_permissions():
-    return CORE_RULES
+    return {**CORE_RULES, **comment_permissions.RULES, **moderation_permissions.RULES}
+
+
+@hookimpl
+def register_event_types():
+    return comment_services.EVENT_TYPES
 
 
 @hookimpl
@@ -55,6 +78,8 @@ def register_tasks(settings):
         Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour)),
              retries=3, retry_delay=60),
         Task(name="core.delete_expired_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
+        *notification_services.TASKS,
+        *outbox.TASKS,
     ]
 
 

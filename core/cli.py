@@ -407,7 +407,10 @@ def backups(limit: int) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(source: Path, yes: bool) -> None:
-    """Replace the database with SOURCE. Stop app processes and workers first."""
+    """Replace the database with SOURCE, and the uploads from the .uploads.tar beside it.
+
+    Stop app processes and workers first.
+    """
     from core.backup import BackupError, restore_backup
 
     if not yes:

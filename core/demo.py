@@ -5,13 +5,15 @@ Used by ``participa demo`` and by the browser tests; safe to run twice (it keeps
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import User
 from core.accounts.passwords import hash_password
 from core.db import utcnow
-from core.models import Component, Organization, OrganizationHost, Space
+from core.models import Component, Organization, OrganizationHost, Phase, Space, SpaceMember
 from core.organizations import publish_terms
 from core.roles import grant_organization_role
 
@@ -54,6 +56,76 @@ SPACES = [
 ]
 
 
+PHASES = {
+    # slug: [(title, start, end)], the first one active
+    "pressupostos-2027": [
+        ({"ca": "Propostes", "es": "Propuestas", "en": "Proposals"}, date(2026, 11, 2), date(2026, 12, 20)),
+        ({"ca": "Suports", "es": "Apoyos", "en": "Supports"}, date(2027, 1, 11), date(2027, 2, 14)),
+        ({"ca": "Valoració tècnica", "es": "Valoración técnica", "en": "Technical assessment"},
+         date(2027, 2, 15), date(2027, 4, 30)),
+        ({"ca": "Resultats", "es": "Resultados", "en": "Results"}, date(2027, 5, 3), None),
+    ],
+    "pla-de-mobilitat": [
+        ({"ca": "Diagnosi", "es": "Diagnóstico", "en": "Diagnosis"}, date(2026, 10, 1), date(2027, 1, 31)),
+        ({"ca": "Debat de propostes", "es": "Debate de propuestas", "en": "Debate of proposals"},
+         date(2027, 2, 1), date(2027, 3, 31)),
+        ({"ca": "Retorn", "es": "Retorno", "en": "Feedback"}, date(2027, 4, 1), date(2027, 4, 30)),
+    ],
+}
+
+DESCRIPTIONS = {
+    "pressupostos-2027": {
+        "ca": "<p>Proposa inversions per al teu barri, dona suport a les que t'agradin i vota el projecte final. "
+              "L'Ajuntament executarà les més votades dins del pressupost.</p>",
+        "es": "<p>Propón inversiones para tu barrio, apoya las que te gusten y vota el proyecto final. "
+              "El Ayuntamiento ejecutará las más votadas dentro del presupuesto.</p>",
+        "en": "<p>Propose investments for your neighbourhood, support the ones you like and vote on the final "
+              "project. The council will carry out the most voted ones within the budget.</p>",
+    },
+}
+
+
+ASSEMBLY_DETAILS = {
+    "consell-de-joves": {
+        "assembly_type": "consultative",
+        "purpose": {"ca": "<p>Assessora l'Ajuntament en tot el que afecta el jovent: oci, habitatge, feina i "
+                          "mobilitat.</p>",
+                    "es": "<p>Asesora al Ayuntamiento en todo lo que afecta a la juventud: ocio, vivienda, trabajo "
+                          "y movilidad.</p>",
+                    "en": "<p>Advises the council on everything that affects young people: leisure, housing, work "
+                          "and transport.</p>"},
+        "composition": {"ca": "<p>Quinze joves triats per sorteig entre els qui s'hi presenten, i dos regidors "
+                              "sense vot.</p>",
+                        "es": "<p>Quince jóvenes elegidos por sorteo entre quienes se presentan, y dos concejales "
+                              "sin voto.</p>",
+                        "en": "<p>Fifteen young people drawn by lot among those who apply, and two councillors "
+                              "without a vote.</p>"},
+        "meets": {"ca": "El primer dimarts de cada mes, a les 19 h", "es": "El primer martes de cada mes, a las 19 h",
+                  "en": "The first Tuesday of every month, at 7 pm"},
+    },
+}
+ASSEMBLY_MEMBERS = {"consell-de-joves": [("Marta Vidal", "president"), ("laia", "member")]}
+
+
+async def _members(session: AsyncSession, space: Space) -> None:
+    for weight, (who, position) in enumerate(ASSEMBLY_MEMBERS.get(space.slug, [])):
+        user = await session.scalar(select(User).where(User.organization_id == space.organization_id,
+                                                       User.nickname == who))
+        session.add(SpaceMember(space_id=space.id, user_id=user.id if user else None, name="" if user else who,
+                                position=position, weight=weight))
+
+
+async def _phases(session: AsyncSession, space: Space) -> None:
+    for weight, (title, start, end) in enumerate(PHASES.get(space.slug, [])):
+        phase = Phase(space_id=space.id, title=title, start_date=start, end_date=end, weight=weight)
+        session.add(phase)
+        await session.flush()
+        if weight == 0:
+            space.active_phase_id = phase.id
+    if space.slug in PHASES:
+        space.start_date, space.end_date = PHASES[space.slug][0][1], PHASES[space.slug][-1][2]
+
+
 async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = DEMO_HOSTS) -> Organization:
     """Create (or return) the demo organization with its spaces and seeded components."""
     existing = await session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
@@ -70,15 +142,28 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
         session.add(OrganizationHost(organization_id=organization.id, host=host, is_main=index == 0))
     await publish_terms(session, organization, TERMS)
     locales = organization.available_locales
+    # People first: the demo content of components is written by them.
+    password_hash = hash_password(DEMO_PASSWORD)
+    for email, nickname, name, role in DEMO_ACCOUNTS:
+        user = User(organization_id=organization.id, email=email, nickname=nickname, name=name,
+                    password_hash=password_hash, locale=organization.default_locale, confirmed_at=utcnow(),
+                    terms_accepted_version=1)
+        session.add(user)
+        await session.flush()
+        if role:
+            await grant_organization_role(session, organization.id, user.id, role)
     for space_type, slug, promoted, title, subtitle in SPACES:
         if space_type not in registry.space_types:
             continue
         space = Space(
             organization_id=organization.id, space_type=space_type, slug=slug, title=title, subtitle=subtitle,
-            published=True, promoted=promoted,
+            description=DESCRIPTIONS.get(slug, {}), details=ASSEMBLY_DETAILS.get(slug, {}), published=True,
+            promoted=promoted,
         )
         session.add(space)
         await session.flush()
+        await _phases(session, space)
+        await _members(session, space)
         for weight, manifest in enumerate(registry.component_types.values()):
             if manifest.seed is None:
                 continue
@@ -89,15 +174,6 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
             session.add(component)
             await session.flush()
             await manifest.seed(session, component, locales)
-    password_hash = hash_password(DEMO_PASSWORD)
-    for email, nickname, name, role in DEMO_ACCOUNTS:
-        user = User(organization_id=organization.id, email=email, nickname=nickname, name=name,
-                    password_hash=password_hash, locale=organization.default_locale, confirmed_at=utcnow(),
-                    terms_accepted_version=1)
-        session.add(user)
-        await session.flush()
-        if role:
-            await grant_organization_role(session, organization.id, user.id, role)
     for pending in registry.call("demo_content", session=session, organization=organization, locales=locales):
         await pending
     return organization

@@ -5,6 +5,10 @@ A field is declared with ``Annotated[type, Meta(...)]``: ``title`` is its label 
 ``description`` its help (both untranslated message ids), the constraints (``min_length``,
 ``max_length``, ``ge``, ``le``, ``pattern``) are checked here with translated messages, and
 ``extra`` may say ``{"input": "email", "autocomplete": "email", "pattern_message": N_(...)}``.
+A ``dict[str, str]`` field is a text in every language of the organization: one input per
+language, named ``<field>.<language>``; ``extra`` may give its ``max_length`` and
+``"input": "textarea"`` or ``"richtext"`` (sanitised HTML); without a default, the first
+language is required. Several forms can share one HTML form with a ``prefix`` each.
 Every field is validated on its own, so a person sees every problem at once, and what they
 typed is kept (except passwords).
 """
@@ -15,14 +19,15 @@ import datetime
 import enum
 import re
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 from msgspec import inspect as mi
 
-from core.i18n import N_
+from core.i18n import LANGUAGE_NAMES, N_
+from core.richtext import sanitize
 
 Translate = Callable[..., str]
 
@@ -37,6 +42,7 @@ MESSAGES = {
     "not_a_date": N_("Enter a date as year-month-day, for example 2027-03-15."),
     "choice": N_("Choose one of the options."),
     "pattern": N_("The format is not valid."),
+    "required_in": N_("Fill in this field, at least in %(language)s."),
 }
 
 
@@ -54,16 +60,33 @@ class FieldView:
     choices: list[tuple[str, str]] = field(default_factory=list)
     autocomplete: str = ""
     max_length: int | None = None
+    parts: list[TranslatedPart] = field(default_factory=list)
+    """For a text in several languages: one input per language."""
+    multiline: bool = False
 
     @property
     def id(self) -> str:
-        return f"field-{self.name.replace('_', '-')}"
+        return "field-" + re.sub(r"[^a-z0-9]+", "-", self.name.lower())
 
     @property
     def described_by(self) -> str:
         """Ids of the help and error texts that belong to the input (for aria-describedby)."""
         return " ".join(part for part, present in ((f"{self.id}-help", self.help), (f"{self.id}-error", self.error))
                         if present)
+
+
+@dataclass
+class TranslatedPart:
+    """The input of one language of a translated field."""
+
+    name: str
+    locale: str
+    language: str
+    value: str
+
+    @property
+    def id(self) -> str:
+        return "field-" + re.sub(r"[^a-z0-9]+", "-", self.name.lower())
 
 
 @dataclass
@@ -77,7 +100,7 @@ class Spec:
     extra: dict[str, Any]
 
 
-def _describe(info: mi.Type) -> Spec:
+def describe(info: mi.Type) -> Spec:
     """Peel ``X | None`` and msgspec's Metadata wrappers off a field's type."""
     optional = False
     title = description = None
@@ -110,6 +133,8 @@ def _input_kind(info: mi.Type, extra: dict[str, Any]) -> str:
         return "date"
     if isinstance(info, (mi.LiteralType, mi.EnumType)):
         return "select"
+    if isinstance(info, mi.DictType):
+        return "translated"
     return "text"
 
 
@@ -118,16 +143,29 @@ class Form:
 
     def __init__(self, schema: type[msgspec.Struct], gettext: Translate, data: Mapping[str, Any] | None = None,
                  initial: msgspec.Struct | Mapping[str, Any] | None = None,
-                 context: Mapping[str, Any] | None = None) -> None:
+                 context: Mapping[str, Any] | None = None, locales: Sequence[str] = ("en",),
+                 prefix: str = "") -> None:
         self.schema = schema
         self._ = gettext
         self.context = dict(context or {})
         """Values for the variables in labels ("I am %(age)s years old or older")."""
+        self.locales = list(locales)
+        """Languages of translated fields, the required one first."""
+        self.prefix = prefix
         self.info = typing.cast(mi.StructType, mi.type_info(schema))
         self.submitted = data is not None
-        if isinstance(initial, msgspec.Struct):
-            initial = msgspec.structs.asdict(initial)
-        self.raw: dict[str, Any] = dict(data if data is not None else (initial or {}))
+        if data is not None:
+            self.raw: dict[str, Any] = {key[len(prefix):]: value for key, value in data.items()
+                                        if key.startswith(prefix)}
+        else:
+            if isinstance(initial, msgspec.Struct):
+                initial = msgspec.structs.asdict(initial)
+            self.raw = {}
+            for name, value in (initial or {}).items():
+                if isinstance(value, dict):  # a translated text: one input per language
+                    self.raw.update({f"{name}.{locale}": text for locale, text in value.items()})
+                else:
+                    self.raw[name] = value
         self.errors: dict[str, str] = {}
         self.result: msgspec.Struct | None = None
 
@@ -160,8 +198,10 @@ class Form:
         return self.result is not None and not self.errors
 
     def _clean(self, info: mi.Field) -> tuple[Any, str]:
-        spec = _describe(info.type)
+        spec = describe(info.type)
         kind, optional, extra = spec.kind, spec.optional, spec.extra
+        if isinstance(kind, mi.DictType):
+            return self._clean_translated(info, extra)
         raw = self.raw.get(info.name)
         if isinstance(raw, list):
             raw = raw[-1] if raw else None
@@ -207,6 +247,25 @@ class Form:
             return (kind.cls(text) if isinstance(kind, mi.EnumType) else text), ""
         return text, ""
 
+    def _text(self, key: str) -> str:
+        raw = self.raw.get(key)
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else None
+        return raw.strip() if isinstance(raw, str) else ""
+
+    def _clean_translated(self, info: mi.Field, extra: dict[str, Any]) -> tuple[Any, str]:
+        texts = {locale: self._text(f"{info.name}.{locale}") for locale in self.locales}
+        texts = {locale: text for locale, text in texts.items() if text}
+        limit = extra.get("max_length")
+        if limit is not None and any(len(text) > limit for text in texts.values()):
+            return msgspec.UNSET, self._(MESSAGES["too_long"], limit=limit)
+        if info.required and self.locales and self.locales[0] not in texts:
+            return msgspec.UNSET, self._(MESSAGES["required_in"], language=LANGUAGE_NAMES.get(
+                self.locales[0], self.locales[0]))
+        if extra.get("input") == "richtext":
+            texts = {locale: sanitize(text) for locale, text in texts.items()}
+        return texts, ""
+
     # ---------------------------------------------------------------- rendering
 
     def _choices(self, kind: mi.Type, extra: dict[str, Any]) -> list[tuple[str, str]]:
@@ -221,9 +280,14 @@ class Form:
     def fields(self) -> list[FieldView]:
         views = []
         for info in self.info.fields:
-            spec = _describe(info.type)
+            spec = describe(info.type)
             kind, optional, extra = spec.kind, spec.optional, spec.extra
             input_kind = _input_kind(kind, extra)
+            label = self._label(spec.title or info.name.replace("_", " ").capitalize())
+            help_text = self._(spec.description) if spec.description else ""
+            if isinstance(kind, mi.DictType):
+                views.append(self._translated_view(info, label, help_text, extra))
+                continue
             value = self.raw.get(info.name, "" if info.default is msgspec.NODEFAULT else info.default)
             if isinstance(value, list):
                 value = value[-1] if value else ""
@@ -234,9 +298,9 @@ class Form:
             elif value is None:
                 value = ""
             views.append(FieldView(
-                name=info.name,
-                label=self._label(spec.title or info.name.replace("_", " ").capitalize()),
-                help=self._(spec.description) if spec.description else "",
+                name=self.prefix + info.name,
+                label=label,
+                help=help_text,
                 input=input_kind,
                 value=value if isinstance(value, (str, bool)) else str(value),
                 required=not optional and (info.required or bool(getattr(kind, "min_length", None))
@@ -248,14 +312,32 @@ class Form:
             ))
         return views
 
+    def _translated_view(self, info: mi.Field, label: str, help_text: str, extra: dict[str, Any]) -> FieldView:
+        name = self.prefix + info.name
+        parts = [
+            TranslatedPart(name=f"{name}.{locale}", locale=locale, language=LANGUAGE_NAMES.get(locale, locale),
+                           value=self._text(f"{info.name}.{locale}") if self.submitted
+                           else str(self.raw.get(f"{info.name}.{locale}", "")))
+            for locale in self.locales
+        ]
+        return FieldView(
+            name=name, label=label, help=help_text, input="translated", value="", required=info.required,
+            error=self.errors.get(info.name, ""), max_length=extra.get("max_length"), parts=parts,
+            multiline=extra.get("input") in ("textarea", "richtext"),
+        )
+
     def _label(self, message: str) -> str:
         return self._(message, **self.context) if "%(" in message else self._(message)
+
+    @staticmethod
+    def _first_input(view: FieldView) -> str:
+        return view.parts[0].id if view.parts else view.id
 
     @property
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, message) for the summary at the top of the form, in the fields' order."""
-        by_name = {view.name: view for view in self.fields}
-        ordered = [(by_name[name].id, by_name[name].label, message) for name, message in self.errors.items()
+        by_name = {view.name[len(self.prefix):]: view for view in self.fields}
+        ordered = [(self._first_input(by_name[name]), by_name[name].label, message) for name, message in self.errors.items()
                    if name in by_name]
         general = [("", "", message) for name, message in self.errors.items() if name not in by_name]
         return [(field_id, f"{label}: {message}" if label else message) for field_id, label, message in

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -84,6 +86,20 @@ def translated(value: dict[str, str] | None, locale: str | None = None, fallback
         if value.get(other):
             return value[other]
     return next((text for text in value.values() if text), "")
+
+
+def format_date(value: date | None, locale: str | None = None) -> str:
+    """A date as people of the current language write it ("15 de març de 2027")."""
+    if value is None:
+        return ""
+    return babel_dates.format_date(value, format="long", locale=locale or current_locale.get())
+
+
+def date_range(start: date | None, end: date | None, locale: str | None = None) -> str:
+    """"from A to B", "from A" or "until B", in the current language."""
+    if start and end:
+        return babel_dates.format_interval(start, end, skeleton="yMMMMd", locale=locale or current_locale.get())
+    return format_date(start or end, locale)
 
 
 # ---------------------------------------------------------------- extraction (developers)

@@ -45,7 +45,10 @@ class EventType(msgspec.Struct, kw_only=True, frozen=True):
 
     name: str
     title: str
-    """Untranslated message id shown in notification preferences."""
+    """Untranslated message id shown in notification preferences and as the subject of its mail."""
+    message: str = ""
+    """Untranslated text of its notifications, with placeholders: ``%(actor)s`` (who acted),
+    ``%(resource)s`` (the resource's title) and the keys of the event's data. Empty: the title."""
 
     def __post_init__(self) -> None:
         if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", self.name):
@@ -87,6 +90,33 @@ class Statistic(msgspec.Struct, kw_only=True, frozen=True):
     count: Callable[..., Any]
 
 
+class ResourceInfo(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``Commentable.load`` tells core about one resource of a component."""
+
+    title: dict[str, str] | str
+    """Per language, or one text for every language."""
+    path: str
+    """Its address below the component's own ("/12"), where its comment thread is shown."""
+    visible: bool = True
+    """False for something nobody but its author or an admin may see (a draft, a withdrawn proposal)."""
+    author_id: int | None = None
+    """Who wrote it, so the moderation page can offer to block them; None for the organization's own texts."""
+
+
+class Commentable(msgspec.Struct, kw_only=True, frozen=True):
+    """A kind of resource of a component that people comment on (and report): ``"pages.page"``.
+
+    ``load(session, component, resource_id)`` returns a ``ResourceInfo``, or None when the id is no
+    resource of this kind in that component; core calls it before accepting a comment or a report.
+    """
+
+    resource_type: str
+    """``<component type>.<thing>``."""
+    load: Callable[..., Any]
+    reportable: bool = True
+    """Whether people may report it to the space's moderators (its comments are reportable anyway)."""
+
+
 class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     """A participation tool that an admin can switch on in a space.
 
@@ -110,6 +140,11 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     """``search(session, component)``: an async iterator of the SearchDocuments of its public content."""
     seed: Callable[..., Any] | None = None
     """``await seed(session, component, locales)`` writes realistic demo content."""
+    participation: Callable[..., Any] | None = None
+    """``await participation(session, component)``: how many things people contributed (proposals,
+    votes...). A component with participation is archived instead of deleted, so nothing is lost."""
+    commentable: tuple[Commentable, ...] = ()
+    """Its resources that take comments and reports (core.comments, core.moderation)."""
 
     def __post_init__(self) -> None:
         _check_name("component type", self.name)
@@ -119,6 +154,13 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
             _check_name(f"component type {self.name!r}: action", action)
         if len(set(self.actions)) != len(self.actions):
             raise ManifestError(f"component type {self.name!r}: an action is declared twice")
+        kinds = [item.resource_type for item in self.commentable]
+        for kind in kinds:
+            if not re.match(rf"^{self.name}\.[a-z][a-z0-9_]*$", kind):
+                raise ManifestError(f"component type {self.name!r}: commentable {kind!r} must look like "
+                                    f"'{self.name}.thing'")
+        if len(set(kinds)) != len(kinds):
+            raise ManifestError(f"component type {self.name!r}: a commentable resource type is declared twice")
 
     def default_settings(self) -> dict[str, Any]:
         return msgspec.to_builtins(self.settings())
@@ -134,10 +176,18 @@ class SpaceType(msgspec.Struct, kw_only=True, frozen=True):
     title: str
     url_prefix: str
     """First segment of the space's URLs: ``/processes/<slug>``."""
+    phases: bool = False
+    """Whether spaces of this type go through phases (a process does; an assembly is standing)."""
+    details: type[msgspec.Struct] = EmptySettings
+    """What only spaces of this type have (an assembly's purpose, composition...): the admin's form is
+    generated from it and the values are stored in ``Space.details``."""
+    members: bool = False
+    """Whether spaces of this type have members (an assembly does); members see it while it is private."""
     routes: Sequence[Any] = ()
 
     def __post_init__(self) -> None:
         _check_name("space type", self.name)
+        _check_settings(f"space type {self.name!r}: details", self.details)
         if not URL_PREFIX.match(self.url_prefix):
             raise ManifestError(f"space type {self.name!r}: url_prefix {self.url_prefix!r} is not a URL segment")
 

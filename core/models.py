@@ -5,10 +5,10 @@ Every table of core is prefixed ``core_``; plugins prefix theirs with their name
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, relationship, utcnow
@@ -76,13 +76,63 @@ class Space(Base):
     slug: Mapped[str] = mapped_column(String(120))
     title: Mapped[dict[str, str]]
     subtitle: Mapped[dict[str, str]] = mapped_column(default=dict)
+    short_description: Mapped[dict[str, str]] = mapped_column(default=dict, server_default="{}")
     description: Mapped[dict[str, str]] = mapped_column(default=dict)
+    """Sanitised rich text, per language."""
+    announcement: Mapped[dict[str, str]] = mapped_column(default=dict, server_default="{}")
+    """A notice shown on top of the space's pages (a deadline moved, a meeting tonight)."""
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    active_phase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_phases.id", ondelete="SET NULL", use_alter=True)
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("core_spaces.id", ondelete="SET NULL"), index=True)
+    """A child assembly's parent (a commission of the council)."""
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    """What only spaces of this type have, as the space type's ``details`` Struct (an assembly's purpose...)."""
+    """Held on the space, so "one active phase" needs no rule and reading it needs no query."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     components: Mapped[list[Component]] = relationship(back_populates="space", order_by="Component.weight")
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="space", order_by="Phase.weight", foreign_keys="Phase.space_id"
+    )
+    active_phase: Mapped[Phase | None] = relationship(foreign_keys=[active_phase_id], viewonly=True)
+
+
+class SpaceMember(Base):
+    """A member of an assembly: a person with an account, or only a name (a representative of a body)."""
+
+    __tablename__ = "core_space_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("core_spaces.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    """Shown when there is no account; with one, the account's name is shown."""
+    position: Mapped[str] = mapped_column(String(32), default="member")
+    position_other: Mapped[str] = mapped_column(String(120), default="")
+    weight: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Phase(Base):
+    """A step of a process with its dates; the active one decides what components allow."""
+
+    __tablename__ = "core_phases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("core_spaces.id", ondelete="CASCADE"), index=True)
+    title: Mapped[dict[str, str]]
+    description: Mapped[dict[str, str]] = mapped_column(default=dict)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    weight: Mapped[int] = mapped_column(Integer, default=0)
+
+    space: Mapped[Space] = relationship(back_populates="phases", foreign_keys=[space_id])
 
 
 class Component(Base):
@@ -99,6 +149,8 @@ class Component(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     phase_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Settings per phase, keyed by the phase's id as text."""
+    archived_at: Mapped[datetime | None]
+    """Set instead of deleting a component that has participation: it leaves the site, its data stays."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     space: Mapped[Space] = relationship(back_populates="components")

@@ -61,6 +61,10 @@ CORE_RULES: dict[str, Rule] = {
         lambda actor, space: _space_roles(actor, space, "admin", "collaborator"), resource="space"
     ),
     "space.valuate": Rule(lambda actor, space: _space_roles(actor, space, "admin", "valuator"), resource="space"),
+    # Checked by core.uploads on the file itself: a public one for anybody, a private one for its owner.
+    "upload.read": Rule(lambda actor, upload: actor.organization is not None
+                        and upload.organization_id == actor.organization.id
+                        and (not upload.private or (actor.user is not None and upload.owner_user_id == actor.user.id))),
 }
 
 
@@ -98,14 +102,14 @@ async def require(connection: ASGIConnection, action: str, resource: Any = None)
 
 async def _route_resource(connection: ASGIConnection, handler: BaseRouteHandler, kind: str) -> Any:
     if kind == "space":
-        space_type = handler.opt.get("space_type")
-        slug = connection.path_params.get("space_slug")
-        space = await connection.state.db.scalar(
-            select(Space).where(
-                Space.organization_id == connection.state.organization.id, Space.space_type == space_type,
-                Space.slug == slug,
-            )
-        )
+        # Public pages name a space by type and slug; admin pages by id. Either way, in this organization.
+        condition = [Space.organization_id == connection.state.organization.id]
+        if "space_id" in connection.path_params:
+            condition.append(Space.id == connection.path_params["space_id"])
+        else:
+            condition += [Space.space_type == handler.opt.get("space_type"),
+                          Space.slug == connection.path_params.get("space_slug")]
+        space = await connection.state.db.scalar(select(Space).where(*condition))
         if space is None:
             raise NotFoundException()
         connection.state.space = space
@@ -115,8 +119,8 @@ async def _route_resource(connection: ASGIConnection, handler: BaseRouteHandler,
 
 async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Applied to every route: check the action the route declares in ``opt["permission"]``."""
-    if handler.opt.get("no_request_context"):
-        return  # operations routes and static files: no organization, always "public"
+    if handler.opt.get("no_request_context") or handler.opt["permission"] == "public":
+        return  # everyone may: no need to know who asks (operations routes, static files, public pages)
     rule = connection.app.state.registry.permissions[handler.opt["permission"]]
     resource = await _route_resource(connection, handler, rule.resource) if rule.resource else None
     await require(connection, handler.opt["permission"], resource)

@@ -23,6 +23,7 @@ from core.settings import Settings
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core", "core.builtin"),
     ("pages", "plugins.pages"),
+    ("proposals", "plugins.proposals"),
 )
 ENTRY_POINT_GROUP = "participa"
 

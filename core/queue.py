@@ -17,7 +17,8 @@ from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import make_engine, make_sessionmaker
+from core.db import make_engine
+from core.events import event_sessionmaker
 from core.manifest import Task
 from core.settings import Settings
 
@@ -73,7 +74,7 @@ class Queue:
     async def run_now(self, name: str, **kwargs: Any) -> Any:
         """Run a task in the current event loop with a fresh engine (the worker's path, and the CLI's)."""
         engine = make_engine(self.settings.effective_database_url)
-        ctx = TaskContext(self.settings, self.registry, make_sessionmaker(engine))
+        ctx = TaskContext(self.settings, self.registry, event_sessionmaker(engine, self.registry, self))
         ctx.queue = self
         try:
             return await self.registry.tasks[name].run(ctx, **kwargs)

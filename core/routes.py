@@ -9,22 +9,29 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from core.db import utcnow
 from core.i18n import LANGUAGE_NAMES
 from core.models import Space
 from core.organizations import terms_in_force
 from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
+HOME_SPACES = 24
+DEADLINES = 5
+
 
 @get("/", name="home", opt={"permission": "public"})
 async def home(request: Request, db: DB, organization: CurrentOrganization) -> Template:
-    """Promoted spaces first, then the other published public spaces, newest first."""
+    """Highlighted spaces first, then the other published public spaces, newest first; and the phases
+    that close soonest, so nobody misses a deadline."""
     spaces = (
         await db.scalars(
             select(Space)
             .where(Space.organization_id == organization.id, Space.published.is_(True), Space.private.is_(False))
+            .options(selectinload(Space.active_phase))
             .order_by(Space.promoted.desc(), Space.created_at.desc(), Space.id.desc())
-            .limit(24)
+            .limit(HOME_SPACES)
         )
     ).all()
     registry = request.app.state.registry
@@ -33,7 +40,13 @@ async def home(request: Request, db: DB, organization: CurrentOrganization) -> T
         for space in spaces
         if space.space_type in registry.space_types
     ]
-    return render(request, "home.html", spaces=cards)
+    today = utcnow().date()
+    deadlines = sorted(
+        (card for card in cards if card[0].active_phase and card[0].active_phase.end_date
+         and card[0].active_phase.end_date >= today),
+        key=lambda card: card[0].active_phase.end_date,
+    )[:DEADLINES]
+    return render(request, "home.html", spaces=cards, deadlines=deadlines)
 
 
 @get("/locale/{code:str}", name="locale", opt={"permission": "public", "terms_exempt": True})

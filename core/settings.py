@@ -58,6 +58,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Addresses whose X-Forwarded-For/-Proto headers are believed (the TLS-terminating proxy)."""
     session_max_age: int = 7200
     """Seconds of inactivity after which a session expires."""
+    reports_to_hide: int = 3
+    """Reports from different people after which a comment or other content is hidden until a moderator reviews it."""
     backup_dir: str = ""
     """Where backups go; empty: <data_dir>/backups."""
     backup_retention_days: int = 14
@@ -97,6 +99,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             errors.append("backup_retention_days: must be at least 1")
         if self.session_max_age < 60:
             errors.append("session_max_age: must be at least 60 seconds")
+        if self.reports_to_hide < 1:
+            errors.append("reports_to_hide: must be at least 1")
         if self.theme != "default" and not any((root / self.theme).is_dir() for root in self._theme_roots()):
             errors.append(f"theme: no folder named {self.theme!r} in {', '.join(map(str, self._theme_roots()))}")
         if errors:

@@ -70,7 +70,8 @@ class DatabaseStore(NamespacedStore):
                 await session.execute(delete(StoreEntry).where(StoreEntry.key == name, StoreEntry.expires_at <= now))
                 return None
             seconds = _seconds(renew_for)
-            if seconds is not None and expires_at is not None:
+            # Renewed at most once a minute: a write per page view would cost more than the minute.
+            if seconds is not None and expires_at is not None and expires_at < now + timedelta(seconds=seconds - 60):
                 await session.execute(
                     update(StoreEntry).where(StoreEntry.key == name, StoreEntry.expires_at.is_not(None))
                     .values(expires_at=now + timedelta(seconds=seconds))

@@ -7,11 +7,13 @@ restores are synchronous operations run from the CLI or a worker thread.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import uuid
@@ -24,7 +26,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from core import migrations
-from core.backup import BackupError, last_successful, make_backup, prune, restore_backup
+from core.backup import BackupError, last_successful, make_backup, prune, restore_backup, uploads_archive_of
 from core.cli import main
 from core.db import Base, make_engine, make_sessionmaker
 from core.demo import create_demo
@@ -468,3 +470,75 @@ def test_metrics_tell_when_the_last_good_backup_finished(populated):
         metrics = client.get("/metrics").text
     value = re.search(r"^participa_last_backup_success_timestamp_seconds (\S+)$", metrics, re.MULTILINE)
     assert value and abs(float(value.group(1)) - time.time()) < 300
+
+
+# ---------------------------------------------------------------- uploaded files
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_uploaded_files_are_backed_up_and_restored_with_the_database(populated):
+    folder = populated.data_path / "uploads"
+    for name, content in (("1/ab/ab01.png", b"picture one"), ("1/cd/cd02.jpg", b"picture two"),
+                          ("2/ef/ef03.pdf", b"%PDF- minutes")):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    (folder / "1" / "ab" / "ab99.png.part").write_bytes(b"being written")  # not committed: not backed up
+    before_files, before_rows = _files(folder), run_async(_snapshot(populated.effective_database_url))
+
+    path = make_backup(populated)
+    assert uploads_archive_of(path).is_file() and uploads_archive_of(path).parent == path.parent
+
+    # After the backup: a picture replaced, another removed, a new one, the database changed.
+    (folder / "1" / "ab" / "ab01.png").unlink()
+    (folder / "1" / "cd" / "cd02.jpg").write_bytes(b"changed")
+    (folder / "3").mkdir()
+    (folder / "3" / "new.png").write_bytes(b"after the backup")
+    run_async(_change_everything(populated.effective_database_url))
+
+    restore_backup(populated, path)
+    assert _files(folder) == {name: content for name, content in before_files.items() if not name.endswith(".part")}
+    assert run_async(_snapshot(populated.effective_database_url)) == before_rows
+    assert sorted(p.name for p in folder.iterdir()) == ["1", "2"]  # no staging folders left
+
+
+def test_a_hostile_uploads_archive_is_refused_before_anything_is_replaced(populated):
+    folder = populated.data_path / "uploads"
+    (folder / "1").mkdir(parents=True)
+    (folder / "1" / "kept.png").write_bytes(b"kept")
+    path = make_backup(populated)
+    with tarfile.open(uploads_archive_of(path), "w") as archive:
+        entry = tarfile.TarInfo("../../outside.txt")
+        entry.size = 4
+        archive.addfile(entry, io.BytesIO(b"evil"))
+    run_async(_change_everything(populated.effective_database_url))
+    changed = run_async(_snapshot(populated.effective_database_url))
+    with pytest.raises(BackupError, match="unexpected entry"):
+        restore_backup(populated, path)
+    assert run_async(_snapshot(populated.effective_database_url)) == changed
+    assert _files(folder) == {"1/kept.png": b"kept"}
+    assert not (populated.data_path.parent / "outside.txt").exists()
+
+
+def test_a_backup_taken_before_anything_was_uploaded_leaves_the_uploads_alone(populated):
+    path = make_backup(populated)
+    assert not uploads_archive_of(path).exists()
+    folder = populated.data_path / "uploads"
+    (folder / "1").mkdir(parents=True)
+    (folder / "1" / "later.png").write_bytes(b"later")
+    restore_backup(populated, path)
+    assert _files(folder) == {"1/later.png": b"later"}
+
+
+def test_the_backup_task_counts_the_uploads_archive_and_prunes_it_with_its_database(populated):
+    folder = populated.data_path / "uploads" / "1"
+    folder.mkdir(parents=True)
+    (folder / "a.png").write_bytes(b"x" * 5000)
+    path = Path(run_task(populated))
+    rows, _ = run_async(_backups(populated.effective_database_url))
+    assert rows[-1].size_bytes == path.stat().st_size + uploads_archive_of(path).stat().st_size
+    for old in (path, uploads_archive_of(path)):
+        os.utime(old, (time.time() - 30 * 86400,) * 2)
+    assert sorted(prune(populated)) == sorted([path, uploads_archive_of(path)])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from core.accounts.models import User
 from core.models import Component, Space
 from core.permissions import Actor, allowed
 from core.roles import Roles, grant_organization_role, grant_space_role, roles_of
@@ -49,14 +50,21 @@ async def endpoints(app, db, organization) -> list[Endpoint]:
                 continue
             space_type = handler.opt.get("space_type")
             space = next((s for s in spaces if s.space_type == space_type), None) if space_type else None
+            if "{space_id:int}" in route.path:  # admin pages name the space by id
+                space = next(s for s in spaces if s.slug == "pressupostos-2027")
             values = {}
             for name, kind in PARAM.findall(route.path):
-                if name == "space_slug" and space is not None:
+                if name == "space_id":
+                    values[name] = str(space.id)
+                elif name == "space_slug" and space is not None:
                     values[name] = space.slug
+                elif name == "nickname":  # a real member, so that profiles are tried, not only their 404
+                    values[name] = await db.scalar(select(User.nickname).where(
+                        User.organization_id == organization.id, User.deleted_at.is_(None)).order_by(User.id).limit(1))
                 elif name == "component_id" and space is not None:
-                    segment = route.path.split("{space_slug:str}/")[1].split("/")[0]
-                    component = next((c for c in components
-                                      if c.space_id == space.id and c.component_type == segment), None)
+                    segment = route.path.split("{space_slug:str}/")[1].split("/")[0] if space_type else None
+                    component = next((c for c in components if c.space_id == space.id
+                                      and c.component_type == (segment or c.component_type)), None)
                     values[name] = str(component.id) if component else "999999"
                 else:
                     values[name] = "1" if kind == "int" else "x"

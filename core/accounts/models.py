@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, utcnow
+from core.db import Base, relationship, utcnow
+
+if TYPE_CHECKING:
+    from core.uploads import Upload
 
 
 class User(Base):
@@ -35,10 +39,20 @@ class User(Base):
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None]
     """Set when the person deleted their account: the row stays (what they did still counts), anonymised."""
+    avatar_upload_id: Mapped[int | None] = mapped_column(
+        # use_alter: core_uploads also points here (its owner), and the two tables must still sort.
+        ForeignKey("core_uploads.id", ondelete="SET NULL", use_alter=True))
+    avatar: Mapped[Upload | None] = relationship("Upload", foreign_keys=[avatar_upload_id])
+    """Their picture (``core.uploads``); load it with ``joinedload(User.avatar)`` where a page shows it."""
 
     @property
     def confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def initial(self) -> str:
+        """The letter shown in place of a picture."""
+        return (self.name.strip()[:1] or self.nickname[:1]).upper()
 
 
 class AccountToken(Base):

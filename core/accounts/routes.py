@@ -27,6 +27,7 @@ from core.auth import flash, log_in, log_out
 from core.forms import Form
 from core.i18n import N_, current_locale
 from core.organizations import terms_in_force
+from core.uploads import KINDS, UploadRefused, check, storage
 from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
 PUBLIC = {"permission": "public"}
@@ -282,11 +283,12 @@ SIGNED_IN = {"permission": "authenticated"}
 
 
 def _settings_page(request: Request, *, preferences=None, password=None, email=None, deletion=None,  # noqa: ANN001
-                   status_code: int = 200) -> Template:
+                   avatar_error: str = "", status_code: int = 200) -> Template:
     user = request.state.user
     gettext = request.app.state.catalogs.gettext
     return render(
         request, "accounts/settings.html", status_code=status_code,
+        avatar_error=avatar_error, avatar_kind=KINDS["image"],
         preferences=preferences or Form(Preferences, gettext, initial={
             "name": user.name, "locale": user.locale, "newsletter": user.newsletter_consent_at is not None}),
         password=password or Form(PasswordChange, gettext),
@@ -340,6 +342,35 @@ async def change_password(request: Request, db: DB) -> Template | Redirect:
     return _settings_page(request, password=form, status_code=400)
 
 
+@post("/account/avatar", opt=SIGNED_IN, request_max_body_size=KINDS["image"].body_limit)
+async def upload_avatar(request: Request, db: DB) -> Template | Redirect:
+    """A new picture from a multipart form (its CSRF token is a field of the form, as everywhere)."""
+    form = await request.form()
+    file = form.get("avatar")
+    try:
+        checked = await check(file, "image", box=services.AVATAR_BOX)
+        await services.set_avatar(db, storage(request.app.state.settings), request.state.user, checked)
+    except UploadRefused as refused:
+        return _settings_page(request, avatar_error=refused.translated(request.app.state.catalogs.gettext),
+                              status_code=400)
+    finally:
+        for value in form.values():
+            if hasattr(value, "close"):
+                await value.close()
+    await db.commit()
+    flash(request, _(request, N_("Your picture is saved.")))
+    return Redirect("/account/settings", status_code=303)
+
+
+@post("/account/avatar/delete", opt=SIGNED_IN)
+async def remove_avatar(request: Request, db: DB) -> Redirect:
+    if request.state.user.avatar is not None:
+        await services.remove_avatar(db, storage(request.app.state.settings), request.state.user)
+        await db.commit()
+        flash(request, _(request, N_("Your picture is removed.")))
+    return Redirect("/account/settings", status_code=303)
+
+
 @post("/account/email", opt=SIGNED_IN)
 async def change_email(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
     form = Form(EmailChange, request.app.state.catalogs.gettext, await form_data(request))
@@ -388,7 +419,8 @@ async def delete_account(request: Request, db: DB) -> Template | Redirect:
     form = Form(Deletion, request.app.state.catalogs.gettext, await form_data(request))
     if form.validate():
         try:
-            await services.delete_account(db, request.state.user, form.result.current_password)
+            await services.delete_account(db, request.state.user, form.result.current_password,
+                                          storage(request.app.state.settings))
         except services.AccountError as error:
             form.add_error(error.field, _(request, error.message))
         else:
@@ -401,4 +433,5 @@ async def delete_account(request: Request, db: DB) -> Template | Redirect:
 
 ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
           forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms, settings_page,
-          save_preferences, change_password, change_email, email_change_page, confirm_email_change, delete_account]
+          save_preferences, change_password, upload_avatar, remove_avatar, change_email, email_change_page,
+          confirm_email_change, delete_account]

@@ -20,8 +20,10 @@ from core.accounts.schemas import InvitationAcceptance, Registration
 from core.db import utcnow
 from core.i18n import N_
 from core.models import Organization
+from core.notifications.services import forget_person
 from core.ratelimit import Counters, RateLimit
 from core.roles import OrganizationRole, SpaceRole
+from core.uploads import Checked, Storage
 
 
 class AccountError(Exception):
@@ -287,14 +289,45 @@ async def confirm_email_change(session: AsyncSession, organization: Organization
     return user
 
 
-async def delete_account(session: AsyncSession, user: User, current_password: str) -> None:
+AVATAR_BOX = (512, 512)
+"""Pictures are checked with this box: they are shown at most at 128 CSS pixels; 512 is sharp on any screen."""
+
+
+async def set_avatar(session: AsyncSession, files: Storage, user: User, checked: Checked) -> None:
+    """Store a checked image as the person's picture; the one it replaces is deleted with its file.
+
+    ``user.avatar`` must be loaded (``joinedload(User.avatar)``).
+    """
+    previous = user.avatar
+    user.avatar = await files.save(session, checked, organization_id=user.organization_id, owner_user_id=user.id,
+                                   kind="image", purpose="avatar")
+    if previous is not None:
+        await session.flush()  # the account points at the new picture before the old row goes
+        await files.remove(session, previous)
+
+
+async def remove_avatar(session: AsyncSession, files: Storage, user: User) -> None:
+    """Back to the initial letter; the picture's file is deleted once this is committed."""
+    previous = user.avatar
+    if previous is not None:
+        user.avatar = None
+        await session.flush()
+        await files.remove(session, previous)
+
+
+async def delete_account(session: AsyncSession, user: User, current_password: str, files: Storage) -> None:
     """Anonymise the account for good. The row stays, so what the person did (votes, supports)
-    still counts, but nothing in it says who they were, and nobody can log in with it."""
+    still counts, but nothing in it says who they were, and nobody can log in with it. Their
+    picture (and every other file about them, ``PERSONAL_PURPOSES``) is deleted."""
     if not verify_password(user.password_hash, current_password):
         raise AccountError("current_password", N_("This is not your current password."))
+    user.avatar_upload_id = None
+    await session.flush()
+    await files.remove_personal(session, user.id)
     await session.execute(delete(OrganizationRole).where(OrganizationRole.user_id == user.id))
     await session.execute(delete(SpaceRole).where(SpaceRole.user_id == user.id))
     await session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    await forget_person(session, user.id)  # follows, notifications and mail not yet sent
     user.name, user.nickname = "", f"deleted_{user.id}"
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.password_hash = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.i18n import N_
-from core.manifest import ComponentManifest, EmptySettings, Export, Statistic
+from core.manifest import Commentable, ComponentManifest, EmptySettings, Export, Statistic
 from plugins.pages import routes, seeds, services
 from plugins.pages.schemas import PagesSettings
 
@@ -19,4 +19,6 @@ manifest = ComponentManifest(
     statistics=(Statistic(name="pages", title=N_("Pages"), count=services.count_pages),),
     search=services.search_documents,
     seed=seeds.seed,
+    # Pages are the organization's own texts: people comment on them, but report only the comments.
+    commentable=(Commentable(resource_type="pages.page", load=services.commentable_page, reportable=False),),
 )

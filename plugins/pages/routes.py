@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from core.comments.services import thread_for
 from core.models import Component
 from core.spaces import CurrentComponent, component_url
 from core.web import DB, render
@@ -25,7 +26,7 @@ def _settings(component: Component) -> PagesSettings:
 async def index(request: Request, db: DB, component: CurrentComponent) -> Template:
     """The first page of the component, with the others listed beside it."""
     pages = await services.pages_of(db, component)
-    return _page_response(request, component, pages, pages[0] if pages else None)
+    return await _page_response(request, component, pages, pages[0] if pages else None)
 
 
 @get("/{page_id:int}", opt=READ)
@@ -34,12 +35,13 @@ async def show(request: Request, db: DB, component: CurrentComponent, page_id: F
     page = next((page for page in pages if page.id == page_id), None)
     if page is None:
         raise NotFoundException()
-    return _page_response(request, component, pages, page)
+    return await _page_response(request, component, pages, page)
 
 
-def _page_response(request: Request, component: Component, pages, page) -> Template:
+async def _page_response(request: Request, component: Component, pages, page) -> Template:
     base = component_url(request.app.state.registry, component)
+    thread = await thread_for(request, component, "pages.page", page.id) if page else None
     return render(
         request, "pages/page.html", component=component, space=component.space, page=page, pages=pages,
-        base_url=base, settings=_settings(component),
+        base_url=base, settings=_settings(component), thread=thread,
     )

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.manifest import ResourceInfo, SearchDocument
 from core.models import Component
-from core.manifest import SearchDocument
 from core.richtext import plain_text, sanitize
 from plugins.pages.models import Page
 
@@ -23,6 +23,12 @@ async def pages_of(session: AsyncSession, component: Component) -> Sequence[Page
 async def page_of(session: AsyncSession, component: Component, page_id: int) -> Page | None:
     """A page, only if it belongs to this component."""
     return await session.scalar(select(Page).where(Page.id == page_id, Page.component_id == component.id))
+
+
+async def commentable_page(session: AsyncSession, component: Component, page_id: int) -> ResourceInfo | None:
+    """Comments: a page of this component, where its thread is shown (pages are always public)."""
+    page = await page_of(session, component, page_id)
+    return ResourceInfo(title=page.title, path=f"/{page.id}") if page else None
 
 
 async def add_page(session: AsyncSession, component: Component, title: dict[str, str], body: dict[str, str],

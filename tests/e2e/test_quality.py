@@ -162,6 +162,13 @@ def test_tab_order_follows_the_reading_order(browser, live_server):
     context.close()
 
 
+def _forms_without_token(page) -> list[str]:
+    """Forms that would be refused: a POST form must carry the CSRF token (macros lose it without context)."""
+    return page.eval_on_selector_all(
+        "form[method=post]", "forms => forms.filter(f => !f.querySelector('input[name=_csrf_token]'))"
+                             ".map(f => f.getAttribute('action'))")
+
+
 def _axe_violations(page) -> list[str]:
     page.evaluate((TOOLS / "axe-core" / "axe.min.js").read_text())
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
@@ -183,6 +190,7 @@ def test_forms_showing_errors_and_pages_for_logged_in_people_pass_axe(browser, l
     for path in ("/", "/processes/pressupostos-2027", "/account/settings"):
         page.goto(live_server.url + path)
         assert "Laia Puig" in page.get_by_role("navigation", name="El teu compte").inner_text()
+        failures += [f"{path}: a form posting to {action} has no CSRF token" for action in _forms_without_token(page)]
         failures += [f"{path} logged in: {v}" for v in _axe_violations(page)]
     context.close()
     assert not failures, "\n".join(failures)
@@ -196,7 +204,7 @@ def test_admin_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_pat
     page.get_by_label("Contrasenya").fill("demo-participa-2027")
     page.get_by_role("main").get_by_role("button", name="Inicia la sessió").click()
     queue, seen, failures, files = deque(["/admin"]), set(), [], []
-    while queue and len(seen) < 20:
+    while queue and len(seen) < 40:
         path = queue.popleft()
         if path in seen:
             continue
@@ -204,6 +212,7 @@ def test_admin_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_pat
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         failures += [f"{path}: {v}" for v in _axe_violations(page)]
+        failures += [f"{path}: a form posting to {action} has no CSRF token" for action in _forms_without_token(page)]
         html_file = tmp_path / f"admin-{len(seen):02d}.html"
         html_file.write_text(page.request.get(live_server.url + path).text())
         files.append(html_file)
@@ -212,6 +221,8 @@ def test_admin_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_pat
     context.close()
     assert {"/admin", "/admin/users", "/admin/terms", "/admin/appearance", "/admin/log"} <= seen
     assert any(path.startswith("/admin/users/") for path in seen)
+    for part in ("/admin/spaces/new/", "/phases", "/components", "/components/"):  # the space administration
+        assert any(part in path for path in seen), part
     vnu = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
     result = subprocess.run(["java", "-jar", str(vnu), "--format", "json", "--errors-only", *map(str, files)],
                             capture_output=True, text=True, timeout=300)

@@ -9,7 +9,7 @@ def test_citizen_reads_a_process_and_switches_language(journey):
     assert page.locator("html").get_attribute("lang") == "ca"
     assert page.get_by_role("heading", level=1).inner_text() == "Ajuntament de Vilademo"
 
-    page.get_by_role("link", name="Pressupostos participatius 2027").click()
+    page.get_by_role("link", name="Pressupostos participatius 2027").first.click()  # its card, then its deadline
     journey.step("process page")
     assert page.get_by_role("heading", level=1).inner_text() == "Pressupostos participatius 2027"
 

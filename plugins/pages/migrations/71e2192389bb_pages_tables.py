@@ -7,8 +7,8 @@ Create Date: 2026-11-27 01:57:05.616759
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '71e2192389bb'
 down_revision = None

@@ -1,0 +1,43 @@
+"""Public profiles: ``/profiles/<nickname>`` shows a person of the request's organization.
+
+Only what exists is shown (name, nickname, picture, since when they take part). The template
+``profiles/profile.html`` keeps a block, ``sections``, where followers, groups and activity go
+when those features arrive; they add their part there rather than a page of their own.
+"""
+
+from __future__ import annotations
+
+from babel.dates import format_skeleton
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from core.accounts.models import User
+from core.i18n import current_locale
+from core.web import DB, CurrentOrganization, render
+
+
+async def find_profile(db: AsyncSession, organization_id: int, nickname: str) -> User | None:
+    """A person whose profile may be shown: confirmed, neither blocked nor deleted, of this organization."""
+    return await db.scalar(
+        select(User).options(joinedload(User.avatar)).where(
+            User.organization_id == organization_id, User.nickname == nickname.lower(),
+            User.confirmed_at.is_not(None), User.blocked_at.is_(None), User.deleted_at.is_(None),
+        )
+    )
+
+
+@get("/profiles/{nickname:str}", opt={"permission": "public"})
+async def profile(request: Request, db: DB, organization: CurrentOrganization, nickname: FromPath[str]) -> Template:
+    person = await find_profile(db, organization.id, nickname)
+    if person is None:
+        raise NotFoundException()
+    return render(request, "profiles/profile.html", person=person,
+                  member_since=format_skeleton("yMMMM", person.created_at, locale=current_locale.get()))
+
+
+ROUTES = [profile]

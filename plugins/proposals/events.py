@@ -1,0 +1,28 @@
+"""What proposals tell people: the event types they declare and the resource a proposal is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.events import Resource
+from core.i18n import N_
+from core.manifest import EventType
+from core.models import Component
+from core.spaces import component_url
+from plugins.proposals.models import Proposal
+
+EVENT_TYPES = (
+    EventType(name="proposals.proposal_published", title=N_("New proposals in the spaces you follow"),
+              message=N_("%(actor)s published a new proposal: %(resource)s")),
+    EventType(name="proposals.proposal_answered", title=N_("Answers to proposals you follow"),
+              message=N_("The proposal %(resource)s has an answer")),
+    EventType(name="proposals.threshold_reached", title=N_("Proposals that reach their threshold"),
+              message=N_("The proposal %(resource)s has reached the supports it needed")),
+)
+
+
+def resource_of(registry: Any, component: Component, proposal: Proposal) -> Resource:
+    """The proposal as events name it; followers of its space hear about it too."""
+    return Resource(type="proposals.proposal", id=proposal.id, title=proposal.title,
+                    path=f"{component_url(registry, component)}/{proposal.id}",
+                    parents=(("space", component.space_id),))

@@ -1,0 +1,30 @@
+"""The proposals component type."""
+
+from __future__ import annotations
+
+from core.i18n import N_
+from core.manifest import Commentable, ComponentManifest, Export, Statistic
+from plugins.proposals import routes, seeds, services
+from plugins.proposals.events import EVENT_TYPES
+from plugins.proposals.schemas import ProposalsPhaseSettings, ProposalsSettings
+
+manifest = ComponentManifest(
+    name="proposals",
+    title=N_("Proposals"),
+    description=N_("Participants put forward proposals, support the ones they like, and the organization "
+                   "answers them."),
+    settings=ProposalsSettings,
+    phase_settings=ProposalsPhaseSettings,
+    actions=("create", "support", "answer"),
+    public_routes=tuple(routes.ROUTES),
+    event_types=EVENT_TYPES,
+    exports=(Export(name="proposals", rows=services.export_rows),),
+    statistics=(
+        Statistic(name="proposals", title=N_("Proposals"), count=services.count_proposals),
+        Statistic(name="supports", title=N_("Supports"), count=services.count_supports),
+    ),
+    search=services.search_documents,
+    seed=seeds.seed,
+    participation=services.participation,
+    commentable=(Commentable(resource_type=services.RESOURCE_TYPE, load=services.commentable_proposal),),
+)

@@ -1,0 +1,21 @@
+"""The actions of proposals that routes and services check, added to core's permission service."""
+
+from __future__ import annotations
+
+from core.permissions import Actor, Rule
+
+
+def _participant(actor: Actor, _resource: object) -> bool:
+    # Whether the phase allows it, and whether this person may (their own draft), is for the services.
+    return actor.user is not None
+
+
+def _space_admin(actor: Actor, space: object) -> bool:
+    return actor.organization_admin or "admin" in actor.roles.in_space(space.id)  # type: ignore[attr-defined]
+
+
+RULES = {
+    "proposals.create": Rule(_participant),
+    "proposals.support": Rule(_participant),
+    "proposals.answer": Rule(_space_admin, resource="space"),
+}

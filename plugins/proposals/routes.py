@@ -1,0 +1,320 @@
+"""HTTP of a proposals component; core has already checked the space and the component.
+
+Writing a proposal is a wizard that works without JavaScript: write (a draft is saved), see
+similar proposals, complete, preview, publish. The draft is kept until it is published or
+discarded, so an author can leave and come back.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from core.accounts.routes import form_data
+from core.auth import flash
+from core.comments.services import thread_for
+from core.forms import Form
+from core.i18n import N_, current_locale
+from core.models import Component
+from core.permissions import actor_of, allowed
+from core.ratelimit import RateLimit
+from core.spaces import CurrentComponent, component_url
+from core.spaces.admin import locales_of
+from core.web import DB, render, safe_next
+from plugins.proposals import services
+from plugins.proposals.models import Proposal
+from plugins.proposals.schemas import Answer, ProposalDetails, ProposalText
+
+READ = {"permission": "public"}
+CREATE = {"permission": "proposals.create"}
+SUPPORT = {"permission": "proposals.support"}
+ANSWER = {"permission": "proposals.answer"}
+SEED_COOKIE = "proposals_seed"
+
+
+def _(request: Request, message: str, **variables: Any) -> str:
+    return request.app.state.catalogs.gettext(message, **variables)
+
+
+def _form(request: Request, schema: type, data: Any = None, initial: Any = None) -> Form:
+    return Form(schema, request.app.state.catalogs.gettext, data, initial=initial,
+                locales=locales_of(request.state.organization))
+
+
+def _base(request: Request, component: Component) -> str:
+    return component_url(request.app.state.registry, component)
+
+
+def _page(request: Request, template: str, component: Component, status_code: int = 200, **context: Any) -> Template:
+    registry = request.app.state.registry
+    return render(request, template, component=component, space=component.space, base_url=_base(request, component),
+                  settings=services.settings(registry, component), phase=services.phase(registry, component),
+                  status_code=status_code, **context)
+
+
+async def _proposal(db: DB, request: Request, component: Component, proposal_id: int) -> Proposal:
+    try:
+        return await services.proposal_for(db, component, proposal_id, request.state.get("user"))
+    except LookupError:
+        raise NotFoundException() from None
+
+
+async def _draft(db: DB, request: Request, component: Component, proposal_id: int) -> Proposal:
+    proposal = await _proposal(db, request, component, proposal_id)
+    if proposal.state != "draft":
+        raise NotFoundException()
+    return proposal
+
+
+def _error(request: Request, error: services.ProposalError) -> str:
+    return _(request, error.message)
+
+
+# ------------------------------------------------------------------------------------ list and page
+
+@get("/", opt=READ)
+async def index(request: Request, db: DB, component: CurrentComponent) -> Template:
+    """The proposals, filtered and ordered as asked; the random order keeps its seed per visitor."""
+    seed = request.cookies.get(SEED_COOKIE, "")
+    default_seed = int(seed) if seed.isdigit() and 0 < int(seed) < 1_000_000 else random.randint(1, 999_999)
+    filters = services.Filters.parse(request.query_params, default_seed)
+    user = request.state.get("user")
+    registry = request.app.state.registry
+    proposals, total = await services.listing(db, registry, component, user, filters)
+    pages = max(1, -(-total // services.PER_PAGE))
+    supported = await services.supported_ids(db, user, [proposal.id for proposal in proposals])
+    response = _page(request, "proposals/index.html", component, proposals=proposals, total=total, pages=pages,
+                     filters=filters, supported=supported, may_support=services.may_support(registry, component))
+    # The same shuffle for a few hours, so a visitor paging through finds every proposal once.
+    response.set_cookie(SEED_COOKIE, str(filters.seed), max_age=6 * 3600, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path=_base(request, component))
+    return response
+
+
+@get("/{proposal_id:int}", opt=READ)
+async def show(request: Request, db: DB, component: CurrentComponent,
+               proposal_id: FromPath[int]) -> Template | Redirect:
+    proposal = await _proposal(db, request, component, proposal_id)
+    if proposal.state == "draft":
+        return Redirect(f"{_base(request, component)}/{proposal.id}/preview")
+    user = request.state.get("user")
+    registry = request.app.state.registry
+    may_answer = user is not None and allowed(registry.permissions, await actor_of(request), "proposals.answer",
+                                              component.space)
+    return _page(
+        request, "proposals/show.html", component, proposal=proposal,
+        thread=await thread_for(request, component, services.RESOURCE_TYPE, proposal.id),
+        supported=proposal.id in await services.supported_ids(db, user, [proposal.id]),
+        may_support=services.may_support(registry, component),
+        editable=services.editable(registry, component, proposal, user), may_answer=may_answer,
+        answer=_form(request, Answer, initial={"state": proposal.answer_state or "evaluating",
+                                               "answer": proposal.answer, "cost": proposal.answer_cost})
+        if may_answer else None,
+    )
+
+
+# ------------------------------------------------------------------------------------ the wizard
+
+@get("/new", opt=CREATE)
+async def new(request: Request, db: DB, component: CurrentComponent) -> Template:
+    draft = await services.draft_of(db, component, request.state.user)
+    initial = {"title": draft.title, "body": services.html_to_text(draft.body)} if draft else None
+    return _page(request, "proposals/new.html", component, form=_form(request, ProposalText, initial=initial),
+                 draft=draft)
+
+
+@post("/new", opt=CREATE)
+async def save_new(request: Request, db: DB, component: CurrentComponent) -> Template | Redirect:
+    form = _form(request, ProposalText, await form_data(request))
+    if form.validate():
+        try:
+            proposal = await services.save_draft(db, request.app.state.registry, component, request.state.user,
+                                                 form.result, current_locale.get())
+        except services.ProposalError as error:
+            form.add_error(error.field, _error(request, error))
+        else:
+            await db.commit()
+            return Redirect(f"{_base(request, component)}/{proposal.id}/compare", status_code=303)
+    return _page(request, "proposals/new.html", component, form=form, draft=None, status_code=400)
+
+
+@get("/{proposal_id:int}/compare", opt=CREATE)
+async def compare(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
+    proposal = await _draft(db, request, component, proposal_id)
+    return _page(request, "proposals/compare.html", component, proposal=proposal,
+                 similar=await services.similar(db, component, proposal))
+
+
+def _details(request: Request, proposal: Proposal, data: Any = None) -> Form:
+    return _form(request, ProposalDetails, data, initial={
+        "title": proposal.title, "body": services.html_to_text(proposal.body), "address": proposal.address or ""})
+
+
+@get("/{proposal_id:int}/complete", opt=CREATE)
+async def complete(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
+    proposal = await _draft(db, request, component, proposal_id)
+    return _page(request, "proposals/complete.html", component, proposal=proposal, form=_details(request, proposal))
+
+
+@post("/{proposal_id:int}/complete", opt=CREATE)
+async def save_complete(request: Request, db: DB, component: CurrentComponent,
+                        proposal_id: FromPath[int]) -> Template | Redirect:
+    proposal = await _draft(db, request, component, proposal_id)
+    form = _details(request, proposal, await form_data(request))
+    if form.validate():
+        try:
+            await services.complete_draft(db, request.app.state.registry, component, proposal, form.result)
+        except services.ProposalError as error:
+            form.add_error(error.field, _error(request, error))
+        else:
+            await db.commit()
+            return Redirect(f"{_base(request, component)}/{proposal.id}/preview", status_code=303)
+    return _page(request, "proposals/complete.html", component, proposal=proposal, form=form, status_code=400)
+
+
+@get("/{proposal_id:int}/preview", opt=CREATE)
+async def preview(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
+    proposal = await _draft(db, request, component, proposal_id)
+    return _page(request, "proposals/preview.html", component, proposal=proposal, error="")
+
+
+@post("/{proposal_id:int}/publish", opt=CREATE)
+async def publish(request: Request, db: DB, component: CurrentComponent,
+                  proposal_id: FromPath[int]) -> Template | Redirect:
+    proposal = await _draft(db, request, component, proposal_id)
+    try:
+        await services.publish(db, request.app.state.registry, component, proposal)
+    except services.ProposalError as error:
+        return _page(request, "proposals/preview.html", component, proposal=proposal,
+                     error=_error(request, error), status_code=400)
+    await db.commit()
+    flash(request, _(request, N_("Your proposal is published. Share it so others can support it.")))
+    return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+
+
+@post("/{proposal_id:int}/discard", opt=CREATE)
+async def discard(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Redirect:
+    proposal = await _draft(db, request, component, proposal_id)
+    await services.discard_draft(db, proposal)
+    await db.commit()
+    flash(request, _(request, N_("The draft is deleted.")))
+    return Redirect(f"{_base(request, component)}/", status_code=303)
+
+
+# ------------------------------------------------------------------------------------ the author
+
+@get("/{proposal_id:int}/edit", opt=CREATE)
+async def edit(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
+    proposal = await _proposal(db, request, component, proposal_id)
+    if not services.editable(request.app.state.registry, component, proposal, request.state.user):
+        raise NotFoundException()
+    return _page(request, "proposals/edit.html", component, proposal=proposal, form=_details(request, proposal))
+
+
+@post("/{proposal_id:int}/edit", opt=CREATE)
+async def save_edit(request: Request, db: DB, component: CurrentComponent,
+                    proposal_id: FromPath[int]) -> Template | Redirect:
+    proposal = await _proposal(db, request, component, proposal_id)
+    form = _details(request, proposal, await form_data(request))
+    if form.validate():
+        try:
+            await services.edit(db, request.app.state.registry, component, proposal, request.state.user, form.result)
+        except services.ProposalError as error:
+            form.add_error(error.field, _error(request, error))
+        else:
+            await db.commit()
+            flash(request, _(request, N_("The changes are saved.")))
+            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+    return _page(request, "proposals/edit.html", component, proposal=proposal, form=form, status_code=400)
+
+
+@post("/{proposal_id:int}/withdraw", opt=CREATE)
+async def withdraw(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Redirect:
+    proposal = await _proposal(db, request, component, proposal_id)
+    try:
+        await services.withdraw(db, proposal, request.state.user)
+    except services.ProposalError as error:
+        flash(request, _error(request, error))
+    else:
+        await db.commit()
+        flash(request, _(request, N_("Your proposal is withdrawn.")))
+    return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+
+
+# ------------------------------------------------------------------------------------ supports
+
+def _support_limit(request: Request) -> RateLimit:
+    return RateLimit(request.app.state.counters, "proposals-support", limit=60, window=60)
+
+
+async def _support_action(request: Request, db: DB, component: Component, proposal_id: int, add: bool) -> Redirect:
+    data = await form_data(request)
+    back = safe_next(data.get("next"), f"{_base(request, component)}/{proposal_id}")
+    user = request.state.user
+    limit = _support_limit(request)
+    if await limit.exceeded(str(user.id)):
+        flash(request, _(request, N_("Too many attempts; wait a moment and try again")))
+        return Redirect(back, status_code=303)
+    await limit.hit(str(user.id))
+    try:
+        if add:
+            await services.support(db, request.app.state.registry, component, proposal_id, user)
+        else:
+            await services.withdraw_support(db, request.app.state.registry, component, proposal_id, user)
+    except services.ProposalError as error:
+        flash(request, _error(request, error))
+    else:
+        flash(request, _(request, N_("Your support is counted.") if add else N_("Your support is withdrawn.")))
+    return Redirect(back, status_code=303)
+
+
+@post("/{proposal_id:int}/support", opt=SUPPORT)
+async def add_support(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Redirect:
+    return await _support_action(request, db, component, proposal_id, add=True)
+
+
+@post("/{proposal_id:int}/unsupport", opt=SUPPORT)
+async def remove_support(request: Request, db: DB, component: CurrentComponent,
+                         proposal_id: FromPath[int]) -> Redirect:
+    return await _support_action(request, db, component, proposal_id, add=False)
+
+
+# ------------------------------------------------------------------------------------ answers
+
+@post("/{proposal_id:int}/answer", opt=ANSWER)
+async def answer(request: Request, db: DB, component: CurrentComponent,
+                 proposal_id: FromPath[int]) -> Template | Redirect:
+    proposal = await _proposal(db, request, component, proposal_id)
+    form = _form(request, Answer, await form_data(request))
+    if form.validate():
+        try:
+            await services.answer(db, request.app.state.registry, component, proposal, form.result)
+        except services.ProposalError as error:
+            form.add_error(error.field, _error(request, error))
+        else:
+            await db.commit()
+            flash(request, _(request, N_("The answer is saved.") if proposal.answer_published_at is None
+                             else N_("The answer is published.")))
+            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+    registry = request.app.state.registry
+    return _page(request, "proposals/show.html", component, proposal=proposal, supported=False,
+                 thread=await thread_for(request, component, services.RESOURCE_TYPE, proposal.id),
+                 may_support=services.may_support(registry, component), editable=False, may_answer=True,
+                 answer=form, status_code=400)
+
+
+@post("/publish-answers", opt=ANSWER)
+async def publish_answers(request: Request, db: DB, component: CurrentComponent) -> Redirect:
+    published = await services.publish_answers(db, request.app.state.registry, component)
+    await db.commit()
+    flash(request, _(request, N_("%(count)s answers are published."), count=published))
+    return Redirect(f"{_base(request, component)}/", status_code=303)
+
+
+ROUTES = [index, show, new, save_new, compare, complete, save_complete, preview, publish, discard, edit, save_edit,
+          withdraw, add_support, remove_support, answer, publish_answers]

@@ -1,0 +1,78 @@
+"""Demo content: proposals a neighbourhood would make for a participatory budget."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.models import User
+from core.db import utcnow
+from core.models import Component, Phase, Space
+from plugins.proposals.models import Participant, Proposal, Support
+from plugins.proposals.services import text_to_html, words_of
+
+DEMO_PROPOSALS = [
+    ("ca", "Més arbres i ombra a la plaça Major", ("La plaça és un forn a l'estiu. Proposem plantar arbres de "
+     "fulla caduca i posar bancs a l'ombra perquè la gent gran hi pugui seure."), "accepted"),
+    ("ca", "Carril bici segregat fins a l'institut", ("Molts alumnes hi van en bicicleta pel mig de la carretera. "
+     "Un carril separat del trànsit faria el camí segur."), "evaluating"),
+    ("ca", "Fonts d'aigua potable als parcs", ("Als parcs del barri no hi ha cap font. Cal posar-ne almenys una a "
+     "cada parc, també per als gossos."), None),
+    ("es", "Cubrir la pista del polideportivo", ("Cuando llueve no se puede usar la pista. Una cubierta permitiría "
+     "hacer deporte todo el año."), "rejected"),
+    ("ca", "Biblioteca oberta els diumenges al matí", ("Moltes famílies només poden anar a la biblioteca el cap de "
+     "setmana. Obrir el diumenge al matí ajudaria a estudiar i llegir."), None),
+    ("ca", "Horts urbans al solar del carrer Nou", ("El solar fa anys que és buit. Hi podríem fer horts comunitaris "
+     "amb l'escola i el casal d'avis."), None),
+]
+
+ANSWERS = {
+    "accepted": {"ca": "<p>Ho farem a la tardor: hi haurà dotze arbres nous i sis bancs.</p>",
+                 "es": "<p>Lo haremos en otoño: habrá doce árboles nuevos y seis bancos.</p>",
+                 "en": "<p>We will do it in autumn: twelve new trees and six benches.</p>"},
+    "evaluating": {"ca": "<p>Els serveis tècnics n'estudien el traçat.</p>"},
+    "rejected": {"ca": "<p>La pista és d'un conveni amb la Generalitat i no la podem cobrir aquest any.</p>"},
+}
+
+
+async def seed(session: AsyncSession, component: Component, locales: list[str]) -> None:
+    """Proposals by the demo's participants, some answered and supported; phases set up for a budget."""
+    component.name = {"ca": "Propostes", "es": "Propuestas", "en": "Proposals"}
+    space = await session.get(Space, component.space_id)
+    phases = (await session.scalars(select(Phase).where(Phase.space_id == space.id).order_by(Phase.weight))).all()
+    # Proposals and supports in the first phase, supports only in the second, then frozen.
+    plan = [
+        {"creation_enabled": True, "supports_enabled": True},
+        {"supports_enabled": True},
+        {"supports_enabled": True, "supports_blocked": True},
+    ]
+    component.phase_settings = {str(phase.id): plan[min(index, len(plan) - 1)] for index, phase in enumerate(phases)}
+    component.settings = {**component.settings, "supports_per_participant": 5}
+    people = (await session.scalars(select(User).where(User.organization_id == space.organization_id)
+                                    .order_by(User.id))).all()
+    if not people:
+        return
+    now = utcnow()
+    proposals = []
+    for index, (language, title, body, state) in enumerate(DEMO_PROPOSALS):
+        proposal = Proposal(
+            component_id=component.id, author_id=people[index % len(people)].id, title=title,
+            body=text_to_html(body), language=language, state="published",
+            published_at=now - timedelta(days=20 - index), answer_state=state,
+            answer=ANSWERS.get(state, {}) if state else {}, answered_at=now if state else None,
+            answer_published_at=now if state else None,
+        )
+        proposal.words = words_of(f"{title} {proposal.body}")
+        session.add(proposal)
+        proposals.append(proposal)
+    await session.flush()
+    for person in people:
+        chosen = proposals[: 3 if person is people[0] else 2]
+        for proposal in chosen:
+            session.add(Support(proposal_id=proposal.id, user_id=person.id, component_id=component.id))
+            proposal.supports_total += 1
+            proposal.supports_count += 1
+        session.add(Participant(component_id=component.id, user_id=person.id, supports_given=len(chosen)))
+    await session.flush()

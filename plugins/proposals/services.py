@@ -1,0 +1,550 @@
+"""The rules of proposals: writing, publishing, listing, supporting and answering.
+
+Routes translate HTTP to these calls; every limit lives here and in the database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from html import escape, unescape
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, delete, func, literal, or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from core import events
+from core.db import dialect_insert, utcnow
+from core.follows import follow
+from core.i18n import N_
+from core.manifest import ResourceInfo, SearchDocument
+from core.models import Component
+from core.moderation.services import not_hidden
+from core.richtext import plain_text, sanitize
+from core.spaces import phase_settings_of, settings_of
+from plugins.proposals.events import resource_of
+from plugins.proposals.models import Participant, Proposal, Support
+from plugins.proposals.schemas import (
+    Answer,
+    ProposalDetails,
+    ProposalsPhaseSettings,
+    ProposalsSettings,
+    ProposalText,
+)
+
+PER_PAGE = 20
+RESOURCE_TYPE = "proposals.proposal"
+SIMILAR = 5
+ORDERS = ("random", "recent", "most_supported")
+STATE_FILTERS = ("accepted", "rejected", "evaluating", "not_answered", "withdrawn")
+# The words that make two unrelated proposals look alike, in the three languages of the platform.
+_STOP_WORDS = (
+    "a al als amb de del dels el els en es et i la les lo los o per perque pel pels que se si un una uns "
+    "unes com mes molt tambe cal ha hi ho is no on son sobre "
+    "con las para por unos unas como mas muy tambien hay "
+    "the an and of to in for are be with that this it as at by or from we our should more"
+)
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+class ProposalError(Exception):
+    """A rule said no; ``message`` is an untranslated message id for the person."""
+
+    def __init__(self, message: str, field: str = "__all__") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# ------------------------------------------------------------------------------------ settings
+
+def settings(registry: Any, component: Component) -> ProposalsSettings:
+    return settings_of(registry, component)  # type: ignore[return-value]
+
+
+def phase(registry: Any, component: Component) -> ProposalsPhaseSettings:
+    return phase_settings_of(registry, component)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------------ words
+
+def words_of(text: str) -> str:
+    """Lowercase words without accents or markup: "Més arbres, <b>ARA</b>!" → "mes arbres ara"."""
+    decomposed = unicodedata.normalize("NFKD", plain_text(text).lower())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(re.findall(r"[a-z0-9]+", bare))
+
+
+def _significant(words: str) -> set[str]:
+    return {word for word in words.split() if len(word) > 2 and word not in STOP_WORDS}
+
+
+def _like(word: str) -> str:
+    """A LIKE pattern that matches the word literally: the user's % and _ are not wildcards."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# ------------------------------------------------------------------------------------ writing
+
+def _check_creation(registry: Any, component: Component) -> None:
+    if not phase(registry, component).creation_enabled:
+        raise ProposalError(N_("Proposals cannot be created in this phase."))
+
+
+async def draft_of(session: AsyncSession, component: Component, user: Any) -> Proposal | None:
+    """The author's draft in this component: there is at most one, kept between sessions."""
+    return await session.scalar(
+        select(Proposal).where(Proposal.component_id == component.id, Proposal.author_id == user.id,
+                               Proposal.state == "draft")
+    )
+
+
+def _set_text(proposal: Proposal, title: str, body: str) -> None:
+    proposal.title = " ".join(title.split())
+    proposal.body = text_to_html(body)
+    proposal.words = words_of(f"{proposal.title} {proposal.body}")
+
+
+def text_to_html(text: str) -> str:
+    """Plain text from a form as paragraphs of safe HTML: whatever markup it holds is shown, not run."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text.replace("\r", "")) if part.strip()]
+    return sanitize("".join(f"<p>{escape(part).replace(chr(10), '<br>')}</p>" for part in paragraphs))
+
+
+def html_to_text(html: str) -> str:
+    """The body back as the plain text its author typed, for the edit forms."""
+    text = re.sub(r"</p>\s*<p>", "\n\n", re.sub(r"<br\s*/?>", "\n", html))
+    return unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+async def save_draft(session: AsyncSession, registry: Any, component: Component, user: Any, text: ProposalText,
+                     language: str) -> Proposal:
+    """Start (or rewrite) the author's draft with its title and body."""
+    _check_creation(registry, component)
+    proposal = await draft_of(session, component, user)
+    if proposal is None:
+        proposal = Proposal(component_id=component.id, author_id=user.id, state="draft", language=language)
+        session.add(proposal)
+    _set_text(proposal, text.title, text.body)
+    proposal.language = language
+    await session.flush()
+    return proposal
+
+
+async def complete_draft(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
+                         details: ProposalDetails) -> None:
+    _check_creation(registry, component)
+    _set_text(proposal, details.title, details.body)
+    proposal.address = details.address or None
+
+
+async def publish(session: AsyncSession, registry: Any, component: Component, proposal: Proposal) -> None:
+    """Publish a draft: from now on everyone sees it and can support it when the phase allows.
+
+    Its author follows it from now on (so they hear of answers), and followers of the space are told.
+    """
+    _check_creation(registry, component)
+    if proposal.state != "draft":
+        raise ProposalError(N_("This proposal is already published."))
+    proposal.state = "published"
+    proposal.published_at = utcnow()
+    await session.flush()
+    if proposal.author_id is not None:
+        await follow(session, proposal.author_id, "proposals.proposal", proposal.id)
+    await events.publish(session, "proposals.proposal_published", organization_id=component.space.organization_id,
+                         resource=resource_of(registry, component, proposal), actor_id=proposal.author_id)
+
+
+async def discard_draft(session: AsyncSession, proposal: Proposal) -> None:
+    if proposal.state == "draft":
+        await session.delete(proposal)
+
+
+def editable(registry: Any, component: Component, proposal: Proposal, user: Any) -> bool:
+    """Authors edit their published proposal for a while after publishing it, not after."""
+    if user is None or proposal.author_id != user.id or proposal.state != "published" or proposal.answer_visible:
+        return False
+    limit = timedelta(minutes=settings(registry, component).edit_minutes)
+    return proposal.published_at is not None and utcnow() - proposal.published_at <= limit
+
+
+async def edit(session: AsyncSession, registry: Any, component: Component, proposal: Proposal, user: Any,
+               details: ProposalDetails) -> None:
+    if not editable(registry, component, proposal, user):
+        raise ProposalError(N_("This proposal can no longer be edited."))
+    _set_text(proposal, details.title, details.body)
+    proposal.address = details.address or None
+
+
+async def withdraw(session: AsyncSession, proposal: Proposal, user: Any) -> None:
+    """The author takes the proposal back; it stays visible as withdrawn and takes no more supports."""
+    if proposal.author_id != user.id or proposal.state != "published":
+        raise ProposalError(N_("Only its author can withdraw a published proposal."))
+    proposal.state = "withdrawn"
+    proposal.withdrawn_at = utcnow()
+
+
+async def similar(session: AsyncSession, component: Component, proposal: Proposal) -> list[Proposal]:
+    """Published proposals of the component that share the most significant words with this one."""
+    mine = _significant(proposal.words)
+    if not mine:
+        return []
+    probes = sorted(mine, key=len, reverse=True)[:8]
+    candidates = (await session.scalars(
+        select(Proposal).where(
+            Proposal.component_id == component.id, Proposal.state == "published", Proposal.id != proposal.id,
+            Proposal.language == proposal.language, not_hidden(Proposal.id, RESOURCE_TYPE),
+            or_(*(Proposal.words.like(_like(word), escape="\\") for word in probes)),
+        ).limit(200)
+    )).all()
+    scored = []
+    for candidate in candidates:
+        theirs = _significant(candidate.words)
+        shared = len(mine & theirs)
+        if shared >= 2 or (shared and shared == len(mine)):
+            scored.append((shared / len(mine | theirs), candidate))
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].id))
+    return [candidate for _, candidate in scored[:SIMILAR]]
+
+
+# ------------------------------------------------------------------------------------ reading
+
+async def proposal_for(session: AsyncSession, component: Component, proposal_id: int, user: Any) -> Proposal:
+    """A proposal of this component that this person may read: published or withdrawn, or their own draft."""
+    proposal = await session.scalar(
+        select(Proposal).options(joinedload(Proposal.author))
+        .where(Proposal.id == proposal_id, Proposal.component_id == component.id,
+               not_hidden(Proposal.id, RESOURCE_TYPE))
+    )
+    if proposal is None or (proposal.state == "draft" and (user is None or proposal.author_id != user.id)):
+        raise LookupError(proposal_id)
+    return proposal
+
+
+@dataclass
+class Filters:
+    """What a visitor may ask the list for; everything else in the query string is ignored."""
+
+    q: str = ""
+    state: str = ""
+    mine: bool = False
+    supported: bool = False
+    over_threshold: bool = False
+    order: str = "random"
+    seed: int = 1
+    page: int = 1
+
+    @classmethod
+    def parse(cls, params: Any, default_seed: int) -> Filters:
+        def flag(name: str) -> bool:
+            return params.get(name) in ("1", "on", "true")
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            try:
+                return min(max(int(params.get(name, default)), low), high)
+            except (TypeError, ValueError):
+                return default
+
+        order = params.get("order", "random")
+        state = params.get("state", "")
+        return cls(
+            q=" ".join(str(params.get("q", "")).split())[:100],
+            state=state if state in STATE_FILTERS else "",
+            mine=flag("mine"), supported=flag("supported"), over_threshold=flag("over_threshold"),
+            order=order if order in ORDERS else "random",
+            seed=number("seed", default_seed, 1, 999_999), page=number("page", 1, 1, 100_000),
+        )
+
+
+async def listing(session: AsyncSession, registry: Any, component: Component, user: Any,
+                  filters: Filters) -> tuple[Sequence[Proposal], int]:
+    """One page of the component's proposals as filtered and ordered, and how many match."""
+    conditions = [Proposal.component_id == component.id, not_hidden(Proposal.id, RESOURCE_TYPE)]
+    if filters.state == "withdrawn":
+        conditions.append(Proposal.state == "withdrawn")
+    else:
+        conditions.append(Proposal.state == "published")
+        answered = Proposal.answer_published_at.is_not(None)
+        if filters.state == "not_answered":
+            conditions.append(or_(Proposal.answer_state.is_(None), ~answered))
+        elif filters.state:
+            conditions += [Proposal.answer_state == filters.state, answered]
+    for word in _significant(words_of(filters.q)) or set(words_of(filters.q).split()):
+        conditions.append(Proposal.words.like(_like(word), escape="\\"))
+    if user is not None and filters.mine:
+        conditions.append(Proposal.author_id == user.id)
+    if user is not None and filters.supported:
+        conditions.append(Proposal.id.in_(
+            select(Support.proposal_id).where(Support.user_id == user.id, Support.component_id == component.id)))
+    threshold = settings(registry, component).threshold_per_proposal
+    if filters.over_threshold and threshold:
+        conditions.append(Proposal.supports_count >= threshold)
+
+    if filters.order == "recent":
+        ordering = [Proposal.published_at.desc(), Proposal.id.desc()]
+    elif filters.order == "most_supported":
+        ordering = [Proposal.supports_count.desc(), Proposal.id.desc()]
+    else:
+        # A shuffle that is the same for this visitor's seed on every page, and computed in SQL.
+        mix = literal(2654435761, BigInteger)  # Knuth's multiplicative hash, in 64 bits on every backend
+        ordering = [((Proposal.id + filters.seed) * mix) % literal(4294967296, BigInteger), Proposal.id]
+    # The page and the number of matches in one query; a page past the end costs a second one.
+    rows = (await session.execute(
+        select(Proposal, func.count().over()).options(joinedload(Proposal.author)).where(*conditions)
+        .order_by(*ordering).limit(PER_PAGE).offset((filters.page - 1) * PER_PAGE)
+    )).all()
+    if rows:
+        return [row[0] for row in rows], rows[0][1]
+    if filters.page == 1:
+        return [], 0
+    return [], await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
+
+
+async def supported_ids(session: AsyncSession, user: Any, proposal_ids: Sequence[int]) -> set[int]:
+    """Which of these proposals this person supports (one query for a whole page)."""
+    if user is None or not proposal_ids:
+        return set()
+    return set((await session.scalars(
+        select(Support.proposal_id).where(Support.user_id == user.id, Support.proposal_id.in_(proposal_ids))
+    )).all())
+
+
+async def supports_given(session: AsyncSession, component: Component, user: Any) -> int:
+    if user is None:
+        return 0
+    return await session.scalar(select(Participant.supports_given).where(
+        Participant.component_id == component.id, Participant.user_id == user.id)) or 0
+
+
+# ------------------------------------------------------------------------------------ supports
+
+def may_support(registry: Any, component: Component) -> bool:
+    current = phase(registry, component)
+    return current.supports_enabled and not current.supports_blocked
+
+
+async def _retrying(session: AsyncSession, write: Any) -> Any:
+    """Run a write transaction, again if the database chose it as a deadlock victim or was busy."""
+    for attempt in range(5):
+        try:
+            result = await write()
+            await session.commit()
+            return result
+        except ProposalError:
+            await session.rollback()
+            raise
+        except DBAPIError as error:
+            await session.rollback()
+            code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+            transient = code in ("40P01", "40001") or "database is locked" in str(error.orig)
+            if not transient or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def support(session: AsyncSession, registry: Any, component: Component, proposal_id: int, user: Any) -> None:
+    """Support a proposal, within every limit, or raise ProposalError saying which limit said no.
+
+    The current read transaction ends first: on SQLite a transaction that has read and then
+    writes can be refused, and the limits below must be read and written in one step anyway.
+    Each limit is a conditional UPDATE of the row that holds its counter (the participant's row,
+    then the proposal's), so concurrent supports wait for each other and re-check the limit.
+    """
+    if not may_support(registry, component):
+        raise ProposalError(N_("Supports are closed in this phase."))
+    rules = settings(registry, component)
+    await session.commit()
+
+    async def write() -> None:
+        await session.execute(dialect_insert(session)(Participant).values(
+            component_id=component.id, user_id=user.id, supports_given=0).on_conflict_do_nothing())
+        given_condition = [Participant.component_id == component.id, Participant.user_id == user.id]
+        if rules.supports_per_participant:
+            given_condition.append(Participant.supports_given < rules.supports_per_participant)
+        given = (await session.execute(
+            update(Participant).where(*given_condition)
+            .values(supports_given=Participant.supports_given + 1).returning(Participant.supports_given)
+        )).scalar()
+        if given is None:
+            raise ProposalError(N_("You have used all your supports in this space."))
+        inserted = (await session.execute(
+            dialect_insert(session)(Support).values(proposal_id=proposal_id, user_id=user.id,
+                                                   component_id=component.id, created_at=utcnow())
+            .on_conflict_do_nothing().returning(Support.id)
+        )).scalar()
+        if inserted is None:
+            raise ProposalError(N_("You already support this proposal."))
+        minimum = rules.minimum_supports_per_participant
+        counts = given >= minimum
+        proposal_condition = [Proposal.id == proposal_id, Proposal.component_id == component.id,
+                              Proposal.state == "published"]
+        if rules.threshold_per_proposal and not rules.can_exceed_threshold:
+            proposal_condition.append(Proposal.supports_total < rules.threshold_per_proposal)
+        changed = (await session.execute(
+            update(Proposal).where(*proposal_condition).values(
+                supports_total=Proposal.supports_total + 1,
+                supports_count=Proposal.supports_count + (1 if counts else 0),
+            ).returning(Proposal.id)
+        )).scalar()
+        if changed is None:
+            state = await session.scalar(select(Proposal.state).where(
+                Proposal.id == proposal_id, Proposal.component_id == component.id))
+            if state == "published":
+                raise ProposalError(N_("This proposal has reached its threshold and takes no more supports."))
+            raise ProposalError(N_("This proposal cannot be supported."))
+        if minimum and given == minimum:
+            # The participant just reached the minimum: their earlier supports start counting too.
+            await _recount_others(session, component, user, proposal_id, +1)
+        threshold = rules.threshold_per_proposal
+        if threshold and counts:
+            reached = await session.scalar(select(Proposal).where(
+                Proposal.id == proposal_id, Proposal.supports_count == threshold))
+            if reached is not None:
+                await events.publish(
+                    session, "proposals.threshold_reached", organization_id=component.space.organization_id,
+                    resource=resource_of(registry, component, reached), actor_id=None,
+                    recipients=[reached.author_id] if reached.author_id else [])
+
+    await _retrying(session, write)
+
+
+async def withdraw_support(session: AsyncSession, registry: Any, component: Component, proposal_id: int,
+                           user: Any) -> None:
+    """Take a support back (while supports are open), keeping every counter right."""
+    if not may_support(registry, component):
+        raise ProposalError(N_("Supports are closed in this phase."))
+    rules = settings(registry, component)
+    await session.commit()
+
+    async def write() -> None:
+        given = (await session.execute(
+            update(Participant).where(Participant.component_id == component.id, Participant.user_id == user.id,
+                                      Participant.supports_given > 0)
+            .values(supports_given=Participant.supports_given - 1).returning(Participant.supports_given)
+        )).scalar()
+        removed = (await session.execute(
+            delete(Support).where(Support.proposal_id == proposal_id, Support.user_id == user.id,
+                                  Support.component_id == component.id).returning(Support.id)
+        )).scalar()
+        if given is None or removed is None:
+            raise ProposalError(N_("You do not support this proposal."))
+        minimum = rules.minimum_supports_per_participant
+        counted = given + 1 >= minimum
+        await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(
+            supports_total=Proposal.supports_total - 1,
+            supports_count=Proposal.supports_count - (1 if counted else 0),
+        ))
+        if minimum and given + 1 == minimum:
+            # Below the minimum again: the supports they keep stop counting.
+            await _recount_others(session, component, user, proposal_id, -1)
+
+    await _retrying(session, write)
+
+
+async def _recount_others(session: AsyncSession, component: Component, user: Any, proposal_id: int,
+                          change: int) -> None:
+    others = select(Support.proposal_id).where(Support.user_id == user.id, Support.component_id == component.id,
+                                               Support.proposal_id != proposal_id)
+    await session.execute(update(Proposal).where(Proposal.id.in_(others))
+                          .values(supports_count=Proposal.supports_count + change))
+
+
+# ------------------------------------------------------------------------------------ answers
+
+async def answer(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
+                 data: Answer) -> None:
+    """Record the organization's answer; it is public now or when an admin publishes answers."""
+    if proposal.state == "draft":
+        raise ProposalError(N_("A draft cannot be answered."))
+    proposal.answer_state = data.state
+    proposal.answer = data.answer
+    proposal.answer_cost = data.cost
+    proposal.answered_at = utcnow()
+    proposal.answer_published_at = utcnow() if phase(registry, component).answers_published else None
+    if proposal.answer_published_at is not None:
+        await _tell_answered(session, registry, component, proposal, actor_id=None)
+
+
+async def _tell_answered(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
+                         actor_id: int | None) -> None:
+    await events.publish(session, "proposals.proposal_answered", organization_id=component.space.organization_id,
+                         resource=resource_of(registry, component, proposal), actor_id=actor_id,
+                         recipients=[proposal.author_id] if proposal.author_id else [])
+
+
+async def publish_answers(session: AsyncSession, registry: Any, component: Component) -> int:
+    """Publish every answer of the component that is still kept back; how many were published."""
+    proposals = (await session.scalars(
+        update(Proposal).where(Proposal.component_id == component.id, Proposal.answer_state.is_not(None),
+                               Proposal.answer_published_at.is_(None))
+        .values(answer_published_at=utcnow()).returning(Proposal)
+    )).all()
+    for proposal in proposals:
+        await _tell_answered(session, registry, component, proposal, actor_id=None)
+    return len(proposals)
+
+
+# ------------------------------------------------------------------------------------ contract
+
+async def commentable_proposal(session: AsyncSession, component: Component, proposal_id: int) -> ResourceInfo | None:
+    """Comments and reports: a published or withdrawn proposal of this component (drafts are nobody's business)."""
+    proposal = await session.scalar(select(Proposal).where(Proposal.id == proposal_id,
+                                                           Proposal.component_id == component.id))
+    if proposal is None:
+        return None
+    return ResourceInfo(title=proposal.title, path=f"/{proposal.id}", visible=proposal.state != "draft",
+                        author_id=proposal.author_id)
+
+
+def _public(component_ids: Any) -> Any:
+    return and_(Proposal.component_id.in_(component_ids), Proposal.state.in_(("published", "withdrawn")),
+                not_hidden(Proposal.id, RESOURCE_TYPE))
+
+
+async def count_proposals(session: AsyncSession, component_ids: Sequence[int]) -> int:
+    return await session.scalar(select(func.count(Proposal.id)).where(_public(component_ids))) or 0
+
+
+async def count_supports(session: AsyncSession, component_ids: Sequence[int]) -> int:
+    return await session.scalar(select(func.count(Support.id)).where(Support.component_id.in_(component_ids))) or 0
+
+
+async def participation(session: AsyncSession, component: Component) -> int:
+    """Proposals (drafts too: someone wrote them) and supports: a component with any is archived, not deleted."""
+    proposals = await session.scalar(select(func.count(Proposal.id)).where(Proposal.component_id == component.id))
+    return (proposals or 0) + await count_supports(session, [component.id])
+
+
+async def _public_proposals(session: AsyncSession, component: Component):
+    return (await session.stream_scalars(
+        select(Proposal).where(_public([component.id])).order_by(Proposal.id).execution_options(yield_per=500)
+    ))
+
+
+async def search_documents(session: AsyncSession, component: Component):
+    async for proposal in await _public_proposals(session, component):
+        yield SearchDocument(
+            resource_type="proposals.proposal", resource_id=proposal.id, path=f"/{proposal.id}",
+            title={proposal.language: proposal.title}, text={proposal.language: plain_text(proposal.body)},
+        )
+
+
+async def export_rows(session: AsyncSession, component: Component):
+    """One row per public proposal; answers only once published; nothing that identifies a supporter."""
+    async for proposal in await _public_proposals(session, component):
+        published = proposal.answer_visible
+        yield {
+            "id": proposal.id, "title": proposal.title, "body": plain_text(proposal.body),
+            "language": proposal.language, "state": proposal.state, "official": proposal.official,
+            "address": proposal.address, "published_at": proposal.published_at.isoformat()
+            if proposal.published_at else None,
+            "supports": proposal.supports_count,
+            "answer_state": proposal.answer_state if published else None,
+            "answer": proposal.answer if published else {},
+            "cost": proposal.answer_cost if published else None,
+        }
