@@ -11,13 +11,14 @@ from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import User
 from core.accounts.services import terms_pending
 from core.i18n import LOCALE_COOKIE, current_locale
 from core.notifications.models import count_unread
-from core.roles import organization_roles
+from core.roles import organization_roles_column, parse_roles
 from core.sessions import rotate
 
 SESSION_USER = "user_id"
@@ -36,20 +37,22 @@ class UserMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         state = scope.setdefault("state", {})
         session = scope.get("session") or {}
-        user = None
+        user, roles = None, None
         user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
         if user_id is not None:
-            # The picture comes in the same query: every page shows it in the account menu.
-            user = await state["db"].get(User, user_id, options=[joinedload(User.avatar)])
+            # The picture and the organization roles (what the page offers: the admin link) come in the
+            # same query: every page needs them.
+            row = (await state["db"].execute(
+                select(User, organization_roles_column(User.id, User.organization_id))
+                .options(joinedload(User.avatar)).where(User.id == user_id)
+            )).first()
+            user, roles = row if row is not None else (None, None)
             if (user is None or user.organization_id != state["organization"].id or user.blocked_at is not None
                     or user.deleted_at is not None):
                 user = None
                 scope["session"] = {}
         state["user"] = user
-        # Organization roles decide what the page offers (the admin link); one small query.
-        state["organization_roles"] = (
-            await organization_roles(state["db"], user.id, user.organization_id) if user else frozenset()
-        )
+        state["organization_roles"] = parse_roles(roles) if user else frozenset()
         # The unread count of the account menu: one small, bounded query, only for someone logged in.
         state["unread_notifications"] = await count_unread(state["db"], user.id) if user else 0
         if user is not None and not chose_locale(scope) and user.locale in state["organization"].available_locales:

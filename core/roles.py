@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,6 +58,17 @@ class Roles:
 
     def in_space(self, space_id: int) -> frozenset[str]:
         return self.spaces.get(space_id, frozenset())
+
+
+def organization_roles_column(user_id: Any, organization_id: Any) -> Any:
+    """The person's organization roles as one comma-separated text, to load with another query."""
+    return (select(func.aggregate_strings(OrganizationRole.role, ","))
+            .where(OrganizationRole.user_id == user_id, OrganizationRole.organization_id == organization_id)
+            .scalar_subquery())
+
+
+def parse_roles(value: str | None) -> frozenset[str]:
+    return frozenset(role for role in (value or "").split(",") if role)
 
 
 async def organization_roles(session: AsyncSession, user_id: int, organization_id: int) -> frozenset[str]:
