@@ -169,7 +169,7 @@ def _pairs(rng: random.Random, proposals: int, supporters: int, count: int) -> l
         for p, u in zip(rng.choices(proposal_range, cum_weights=proposal_cum, k=wanted),
                         rng.choices(people_range, cum_weights=people_cum, k=wanted)):
             chosen.add(p << 25 | u)
-    return sorted(chosen)[:count] if len(chosen) == count else sorted(rng.sample(sorted(chosen), count))
+    return sorted(chosen if len(chosen) == count else rng.sample(sorted(chosen), count))
 
 
 def _batches(rows: Iterator[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
@@ -290,10 +290,15 @@ async def generate(database_url: str, sizes: Sizes, data_dir: Path = DATA_DIR, s
                 for table in ("core_users", "proposals_proposals", "core_comments"):
                     await connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-            await connection.exec_driver_sql("ANALYZE")
-            await connection.commit()
             if backend == "sqlite":
+                await connection.exec_driver_sql("ANALYZE")
+                await connection.commit()
                 await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                await connection.commit()
+                # As autovacuum would leave it: statistics, and a visibility map for index-only scans.
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("VACUUM (ANALYZE)")
     finally:
         await engine.dispose()
     marker = {

@@ -5,10 +5,11 @@
    process on a free port, on the generated database.
 3. For each scenario, drives it with N concurrent clients (httpx + asyncio, keep-alive connections,
    closed loop: each client sends its next request when the last one answered) for a warm-up, then
-   for a fixed duration, and records requests per second, p50/p95/p99 latency and errors.
+   for a fixed duration (longer if pages are too slow to fill it), and records requests per second,
+   p50/p95/p99 latency and errors.
 4. Stops the server and replays each page in-process with a statement counter, for the number of
    SQL queries per page and the time spent in them.
-5. Writes ``bench/results/<date>-<backend>.json`` and ``.md`` and checks the targets of the issue.
+5. Writes ``bench/results/<date>-<backend>[...].json`` and ``.md`` and checks the targets of the issue.
 
 docs/performance.md explains the scenarios and the latest numbers.
 """
@@ -55,9 +56,9 @@ OK_FLASHES = ("Your support is counted.", "Your support is withdrawn.")
 RATE_LIMITED = "Too many attempts"
 LOGINS_AT_ONCE = 4
 REQUEST_TIMEOUT = 120
+"""Seconds a client waits for an answer; a slower one counts as an error (status 0)."""
 MAX_WINDOW = 180
 """Seconds a measured window may stretch to when pages are so slow that few are answered."""
-"""Seconds a client waits for an answer; a slower one counts as an error (status 0)."""
 TARGETS = {"index_vs_floor": 0.5, "index_p95_ms": 50.0, "queries_per_page": 8}
 
 
@@ -569,7 +570,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{sizes['users']:,} people. Load: {settings['clients']} clients, {settings['warmup']} s warm-up then "
         f"{settings['duration']} s per scenario, {settings['workers']} server process(es)"
         f"{', sessions in Redis' if settings['redis'] else ''}. Machine: {host['cpus']} CPUs ({host['cpu']}), "
-        f"Python {host['python']}, SQLite {host['sqlite']}."),
+        f"Python {host['python']}, {host.get('database', 'SQLite ' + host['sqlite'])}."),
         "",
         "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU | load avg |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -593,6 +594,21 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------------ the command
+
+async def database_version(database_url: str) -> str:
+    from sqlalchemy import text
+
+    from core.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                return "PostgreSQL " + (await connection.scalar(text("SHOW server_version"))).split()[0]
+            return "SQLite " + await connection.scalar(text("SELECT sqlite_version()"))
+    finally:
+        await engine.dispose()
+
 
 async def published_ids(database_url: str, component_id: int, count: int = SAMPLE) -> list[int]:
     from core.db import make_engine
@@ -672,7 +688,8 @@ async def main_async(args: argparse.Namespace, echo: Callable[[str], None] = pri
     queries = await count_queries(settings, marker, chosen, proposal_ids,
                                   data_dir / "profiles" if args.profile else None, echo)
     result = {
-        "date": date.today().isoformat(), "backend": backend, "sizes": vars(sizes), "machine": machine(),
+        "date": date.today().isoformat(), "backend": backend, "sizes": vars(sizes),
+        "machine": {**machine(), "database": await database_version(database_url)},
         "settings": {"clients": args.clients, "duration": args.duration, "warmup": args.warmup,
                      "workers": args.workers, "redis": bool(args.redis_url), "support_users": args.support_users},
         "load": load, "queries": queries,
