@@ -26,16 +26,17 @@ from core.db import UTCDateTime
 from core.hookspecs import hookimpl
 from core.web import DB, render
 from plugins.proposals.schemas import ProposalsPhaseSettings, ProposalsSettings
-from plugins.proposals.services import PER_PAGE, Filters
+from plugins.proposals.services import PER_PAGE, Filters, shuffle_start
 
 ORDERS = {
-    "recent": ("published_at DESC, id DESC", "p.published_at DESC, p.id DESC"),
-    # The same shuffle as plugins.proposals.services.listing: Knuth's multiplicative hash of id + seed.
-    "random": ("((id + :seed) * 2654435761) % 4294967296, id", "((p.id + :seed) * 2654435761) % 4294967296, p.id"),
+    "recent": ("", "published_at DESC, id DESC", "p.published_at DESC, p.id DESC"),
+    # The first page of plugins.proposals.services' random order: from the seed's starting number on
+    # (the wrap-around to the beginning, which a first page rarely needs, is left out).
+    "random": ("AND shuffle >= :start", "shuffle, id", "p.shuffle, p.id"),
 }
 
-# The page's ids are chosen from the covering index (component_id, state, published_at) alone; only
-# those twenty rows are read whole, with their authors. The count reads the same index.
+# The page's ids are chosen from the covering indexes (component_id, state, published_at or shuffle)
+# alone; only those twenty rows are read whole, with their authors. The count reads the same index.
 QUERY = """
 SELECT c.name AS component_name, c.settings, c.phase_settings, s.slug, s.space_type, s.title AS space_title,
        s.active_phase_id,
@@ -45,7 +46,7 @@ SELECT c.name AS component_name, c.settings, c.phase_settings, s.slug, s.space_t
 FROM core_components c
 JOIN core_spaces s ON s.id = c.space_id
 LEFT JOIN (
-    SELECT id FROM proposals_proposals WHERE component_id = :component_id AND state = 'published'
+    SELECT id FROM proposals_proposals WHERE component_id = :component_id AND state = 'published' {where}
     ORDER BY {inner} LIMIT :limit
 ) page ON 1 = 1
 LEFT JOIN proposals_proposals p ON p.id = page.id
@@ -56,11 +57,11 @@ ORDER BY {outer}
 """
 
 STATEMENTS = {
-    order: text(QUERY.format(inner=inner, outer=outer)).columns(
+    order: text(QUERY.format(where=where, inner=inner, outer=outer)).columns(
         component_name=JSON, settings=JSON, phase_settings=JSON, space_title=JSON, published_at=UTCDateTime(),
         answer_published_at=UTCDateTime(), author_deleted_at=UTCDateTime(),
     )
-    for order, (inner, outer) in ORDERS.items()
+    for order, (where, inner, outer) in ORDERS.items()
 }
 
 
@@ -81,8 +82,8 @@ async def floor(request: Request, db: DB, component_id: FromPath[int]) -> Templa
     order = "recent" if filters.order == "recent" else "random"
     filters.order, filters.page = order, 1
     rows = (await db.execute(STATEMENTS[order], {
-        "component_id": component_id, "organization_id": request.state.organization.id, "seed": filters.seed,
-        "limit": PER_PAGE,
+        "component_id": component_id, "organization_id": request.state.organization.id,
+        "start": shuffle_start(filters.seed), "limit": PER_PAGE,
     })).all()
     if not rows:
         raise NotFoundException()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -36,9 +37,11 @@ from core.db import make_engine, make_sessionmaker, utcnow
 from core.demo import create_demo
 from core.models import Component, Space
 from core.plugins import Registry
+from core.search.models import IndexedDocument
+from core.search.services import document_row
 from core.settings import ROOT, Settings, load_settings
-from plugins.proposals.models import Participant, Proposal, Support
-from plugins.proposals.services import text_to_html, words_of
+from plugins.proposals.models import SHUFFLE_RANGE, Participant, Proposal, Support
+from plugins.proposals.services import search_document, text_to_html, words_of
 
 DATA_DIR = ROOT / "bench" / "data"
 SPACE_SLUG = "pressupostos-2027"
@@ -218,7 +221,7 @@ async def _organization(engine: AsyncEngine, registry: Registry) -> dict[str, An
             "supports_blocked": False}}
         prefix = registry.space_types[space.space_type].url_prefix
         return {"organization_id": organization.id, "terms_version": organization.terms_version,
-                "component_id": component.id, "path": f"/{prefix}/{space.slug}/proposals/{component.id}"}
+                "space_id": space.id, "component_id": component.id, "path": f"/{prefix}/{space.slug}/proposals/{component.id}"}
 
 
 async def _next_id(connection: AsyncConnection, model: Any) -> int:
@@ -366,6 +369,7 @@ async def _fill(connection: AsyncConnection, rng: random.Random, sizes: Sizes, c
                 "answer_state": None, "answer": {}, "answer_cost": None, "answered_at": None,
                 "answer_published_at": None, "supports_total": received[index], "supports_count": received[index],
                 "created_at": published - timedelta(minutes=rng.uniform(5, 90)), "updated_at": published,
+                "shuffle": rng.randrange(SHUFFLE_RANGE),
             }
             luck = rng.random()
             if luck < 0.10:
@@ -377,9 +381,14 @@ async def _fill(connection: AsyncConnection, rng: random.Random, sizes: Sizes, c
             elif luck < 0.11:
                 row.update(state="withdrawn", withdrawn_at=published + (now - published) * rng.uniform(0.2, 0.9))
             proposals.append({"id": row["id"], "published_at": published, "language": language})
+            documents.append(document_row(context["organization_id"], context["space_id"], component_id,
+                                          search_document(SimpleNamespace(**row))))
             yield row
 
+    documents: list[dict[str, Any]] = []
     await _load(connection, Proposal.__table__, proposal_rows(), echo, "proposals")
+    await _load(connection, IndexedDocument.__table__, iter(documents), echo, "search documents")
+    documents.clear()
 
     def support_rows() -> Iterator[dict[str, Any]]:
         for pair in pairs:
@@ -390,7 +399,7 @@ async def _fill(connection: AsyncConnection, rng: random.Random, sizes: Sizes, c
 
     await _load(connection, Support.__table__, support_rows(), echo, "supports")
     await _load(connection, Participant.__table__, (
-        {"component_id": component_id, "user_id": supporters[index], "supports_given": count}
+        {"component_id": component_id, "user_id": supporters[index], "supports_given": count, "counting": True}
         for index, count in enumerate(given) if count), echo, "participants")
 
     comments = await comments_step(connection, rng, sizes, context, proposals,

@@ -43,6 +43,10 @@ ACTIONS = {
     "moderation.hide": N_("hid %(target)s"),
     "moderation.unhide": N_("made %(target)s visible again and cleared its reports"),
     "moderation.dismiss": N_("dismissed the reports of %(target)s"),
+    "newsletter.create": N_("wrote the newsletter %(target)s"),
+    "newsletter.update": N_("changed the newsletter %(target)s"),
+    "newsletter.delete": N_("deleted the newsletter %(target)s"),
+    "newsletter.send": N_("sent the newsletter %(target)s"),
 }
 
 

@@ -24,7 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from core import spaces
 from core.auth import UserMiddleware
-from core.db import make_engine
+from core.db import make_engine, make_sessionmaker
 from core.events import event_sessionmaker
 from core.i18n import Catalogs, date_range, format_date, translated
 from core.observability import MetricsMiddleware, configure_logging, security_headers
@@ -102,6 +102,13 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     catalogs = Catalogs([CORE_LOCALE] + [folder for _, folder in registry.folders("locale")])
     queue = Queue(settings, registry)
     sessionmaker = event_sessionmaker(engine, registry, queue)  # its sessions can publish events
+    # Sessions and rate-limit counters kept in the database take their connections from a pool of their
+    # own: a request holds a connection of the main pool while it briefly needs one of these, and if
+    # both came from one pool, enough simultaneous requests would each wait for a connection that only
+    # another waiting request could give back.
+    side_engine = make_engine(settings.effective_database_url)
+    side_sessionmaker = make_sessionmaker(side_engine)
+    store = make_store(settings, side_sessionmaker)
 
     route_handlers: list[Any] = [handler for _, handler in registry.routes]
     route_handlers += spaces.routers(registry)
@@ -128,15 +135,16 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             engine=JinjaTemplateEngine.from_environment(template_environment(settings, registry, catalogs))
         ),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax"),
-        stores=StoreRegistry(default_factory=store_factory(make_store(settings, sessionmaker))),
+        stores=StoreRegistry(default_factory=store_factory(store)),
         exception_handlers={HTTPException: error_page, Exception: error_page},
         guards=[permission_guard],
         before_send=[security_headers],
-        on_shutdown=[engine.dispose],
+        on_shutdown=[engine.dispose, side_engine.dispose],
         state=State(
             {
                 "settings": settings, "registry": registry, "engine": engine, "sessionmaker": sessionmaker,
-                "catalogs": catalogs, "queue": queue, "counters": make_counters(settings, sessionmaker),
+                "catalogs": catalogs, "queue": queue, "counters": make_counters(settings, side_sessionmaker),
+                "store": store,
             }
         ),
         debug=settings.debug,
@@ -152,4 +160,4 @@ def app_from_environment() -> Litestar:
     return create_app()
 
 
-__all__ = ["create_app", "app_from_environment", "template_environment"]
+__all__ = ["app_from_environment", "create_app", "template_environment"]

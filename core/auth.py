@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 from core.accounts.models import User
 from core.accounts.services import terms_pending
 from core.i18n import LOCALE_COOKIE, current_locale
-from core.notifications.models import count_unread
-from core.roles import organization_roles_column, parse_roles
+from core.notifications.models import unread_column
+from core.roles import organization_roles_column, parse_roles, parse_space_roles, space_roles_column
 from core.sessions import rotate
 
 SESSION_USER = "user_id"
@@ -37,24 +37,25 @@ class UserMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         state = scope.setdefault("state", {})
         session = scope.get("session") or {}
-        user, roles = None, None
+        user, roles, spaces, unread = None, None, None, 0
         user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
         if user_id is not None:
-            # The picture and the organization roles (what the page offers: the admin link) come in the
-            # same query: every page needs them.
+            # What every page needs of a person comes in one query: their picture, their roles (the
+            # admin link, the permission checks) and their unread notifications (the account menu).
             row = (await state["db"].execute(
-                select(User, organization_roles_column(User.id, User.organization_id))
+                select(User, organization_roles_column(User.id, User.organization_id), space_roles_column(User.id),
+                       unread_column(User.id))
                 .options(joinedload(User.avatar)).where(User.id == user_id)
             )).first()
-            user, roles = row if row is not None else (None, None)
+            user, roles, spaces, unread = row if row is not None else (None, None, None, 0)
             if (user is None or user.organization_id != state["organization"].id or user.blocked_at is not None
                     or user.deleted_at is not None):
                 user = None
                 scope["session"] = {}
         state["user"] = user
         state["organization_roles"] = parse_roles(roles) if user else frozenset()
-        # The unread count of the account menu: one small, bounded query, only for someone logged in.
-        state["unread_notifications"] = await count_unread(state["db"], user.id) if user else 0
+        state["space_roles"] = parse_space_roles(spaces) if user else {}
+        state["unread_notifications"] = unread if user else 0
         if user is not None and not chose_locale(scope) and user.locale in state["organization"].available_locales:
             current_locale.set(user.locale)  # their preference, unless they chose with the switcher
         if terms_pending(state["organization"], user) and not scope["route_handler"].opt.get("terms_exempt"):

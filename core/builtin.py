@@ -19,9 +19,13 @@ from core.comments import permissions as comment_permissions
 from core.comments import services as comment_services
 from core.moderation import permissions as moderation_permissions
 from core.moderation import routes as moderation_routes
+from core.newsletters import models as newsletter_models  # noqa: F401  (tables)
+from core.newsletters import routes as newsletter_routes
+from core.newsletters import services as newsletter_services
 from core.notifications import models as notification_models  # noqa: F401  (tables)
 from core.notifications import routes as notification_routes
 from core.notifications import services as notification_services
+from core.search import routes as search_routes
 from core.spaces import admin as space_admin
 from core.spaces.schemas import AssemblyDetails
 from core.hookspecs import hookimpl
@@ -52,6 +56,8 @@ def register_routes():
         *admin_routes.ROUTES,
         *space_admin.ROUTES,
         *moderation_routes.ROUTES,
+        *newsletter_routes.ROUTES,
+        *search_routes.ROUTES,
     ]
 
 
@@ -79,6 +85,7 @@ def register_tasks(settings):
              retries=3, retry_delay=60),
         Task(name="core.delete_expired_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
         *notification_services.TASKS,
+        *newsletter_services.TASKS,
         *outbox.TASKS,
     ]
 

@@ -270,6 +270,43 @@ def org_list() -> None:
                    f"{' '.join(h.host for h in hosts)}")
 
 
+# ---------------------------------------------------------------- search
+
+
+@main.group("search")
+def search_group() -> None:
+    """The search index."""
+
+
+@search_group.command("rebuild")
+@click.option("--org", "slug", default=None, help="Only this organization (its slug); all by default.")
+def search_rebuild(slug: str | None) -> None:
+    """Index again everything public (after an upgrade, or after enabling a plugin)."""
+    from sqlalchemy import select
+
+    from core.db import make_sessionmaker
+    from core.models import Organization
+    from core.search.services import rebuild
+
+    registry = _registry(_settings())
+
+    async def run(engine):
+        done = []
+        async with make_sessionmaker(engine).begin() as session:
+            statement = select(Organization).order_by(Organization.slug)
+            if slug is not None:
+                statement = statement.where(Organization.slug == slug)
+            for organization in (await session.scalars(statement)).all():
+                done.append((organization.slug, await rebuild(session, registry, organization)))
+        return done
+
+    done = _run_with_engine(_settings(), run)
+    if slug is not None and not done:
+        raise click.ClickException(f"no organization with the slug {slug!r}")
+    for organization_slug, count in done:
+        click.echo(f"{organization_slug}: {count} things indexed")
+
+
 # ---------------------------------------------------------------- plugins
 
 

@@ -16,6 +16,7 @@ from core.db import utcnow
 from core.models import Component, Organization, OrganizationHost, Phase, Space, SpaceMember
 from core.organizations import publish_terms
 from core.roles import grant_organization_role
+from core.search import services as search
 
 DEMO_SLUG = "demo"
 DEMO_HOSTS = ("localhost", "127.0.0.1")
@@ -176,4 +177,5 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
             await manifest.seed(session, component, locales)
     for pending in registry.call("demo_content", session=session, organization=organization, locales=locales):
         await pending
+    await search.rebuild(session, registry, organization)
     return organization

@@ -205,6 +205,8 @@ class Form:
         raw = self.raw.get(info.name)
         if isinstance(raw, list):
             raw = raw[-1] if raw else None
+        if self.submitted and not isinstance(raw, str):
+            raw = None  # a file posted where text was expected is no answer
         if isinstance(kind, mi.BoolType):
             checked = raw in ("on", "true", "1", True)
             if extra.get("must_accept") and not checked:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from core.backup import last_successful
 from core.migrations import current_heads, pending
 from core.observability import LAST_BACKUP, metrics_payload
+from core.store import reachable as store_reachable
 
 logger = logging.getLogger("participa")
 OPS = {"permission": "public", "no_request_context": True, "skip_session": True, "exclude_from_csrf": True}
@@ -25,7 +26,8 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", name="readyz", opt=OPS, include_in_schema=False)
 async def readyz(request: Request) -> Response[dict[str, object]]:
-    """Ready for traffic: the database answers, migrations are at head and the queue is reachable."""
+    """Ready for traffic: the database answers, migrations are at head, and the queue and the shared
+    store (sessions, rate limits: Redis when configured, else the database) are reachable."""
     state = request.app.state
     checks: dict[str, object] = {}
     try:
@@ -38,8 +40,19 @@ async def readyz(request: Request) -> Response[dict[str, object]]:
     except Exception as exc:  # a readiness probe reports failures, it does not raise them
         checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["migrations"] = "unknown"
-    reachable = await anyio.to_thread.run_sync(state.queue.reachable)  # blocking I/O: off the event loop
-    checks["queue"] = "ok" if reachable else "unreachable"
+    reachable: dict[str, bool] = {}
+
+    async def queue() -> None:
+        # Blocking I/O: off the event loop.
+        reachable["queue"] = await anyio.to_thread.run_sync(state.queue.reachable)
+
+    async def store() -> None:
+        reachable["store"] = await store_reachable(state.store)
+
+    async with anyio.create_task_group() as group:  # side by side: a hung Redis costs one timeout
+        group.start_soon(queue)
+        group.start_soon(store)
+    checks.update({name: "ok" if reachable[name] else "unreachable" for name in ("queue", "store")})
     ready = all(value == "ok" for value in checks.values())
     return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
 

@@ -127,6 +127,11 @@ def extract(folders: list[Path]):
     return template
 
 
+def _translated(message: Any) -> bool:
+    """Whether a catalog message has its translation (every form of a plural one)."""
+    return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
+
+
 def update_catalogs(sources: list[Path], locale_dir: Path) -> dict[str, int]:
     """Write ``messages.pot`` and bring each locale's ``messages.po`` up to date; returns untranslated counts."""
     from babel.messages.catalog import Catalog
@@ -150,5 +155,5 @@ def update_catalogs(sources: list[Path], locale_dir: Path) -> dict[str, int]:
         with po_path.open("wb") as fh:
             write_po(fh, catalog, omit_header=True, sort_output=True, include_previous=False)
         # English is the language of the message ids themselves.
-        missing[locale] = 0 if locale == "en" else sum(1 for m in catalog if m.id and not m.string)
+        missing[locale] = 0 if locale == "en" else sum(1 for m in catalog if m.id and not _translated(m))
     return missing

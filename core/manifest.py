@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,10 @@ class SearchDocument(msgspec.Struct, kw_only=True, frozen=True):
     title: dict[str, str]
     text: dict[str, str]
     """Plain text, no markup."""
+    parent: tuple[str, int] | None = None
+    """The resource this one belongs to (a comment's proposal): hidden with it."""
+    published_at: datetime | None = None
+    """For the search's date filter and order."""
 
 
 class Statistic(msgspec.Struct, kw_only=True, frozen=True):
@@ -137,12 +142,18 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     exports: tuple[Export, ...] = ()
     statistics: tuple[Statistic, ...] = ()
     search: Callable[..., Any] | None = None
-    """``search(session, component)``: an async iterator of the SearchDocuments of its public content."""
+    """``search(session, component)``: an async iterator of the SearchDocuments of all its public content,
+    for ``participa search rebuild``; the plugin keeps the index current itself with
+    ``core.search.index``/``remove`` when a resource changes."""
     seed: Callable[..., Any] | None = None
     """``await seed(session, component, locales)`` writes realistic demo content."""
     participation: Callable[..., Any] | None = None
     """``await participation(session, component)``: how many things people contributed (proposals,
     votes...). A component with participation is archived instead of deleted, so nothing is lost."""
+    participants: Callable[..., Any] | None = None
+    """``participants(component_ids)``: a SELECT of the ids of the people who took part (authors,
+    supporters...) in the components whose ids the SELECT ``component_ids`` gives, used as a subquery
+    (newsletters to a space's participants). Core adds who commented."""
     commentable: tuple[Commentable, ...] = ()
     """Its resources that take comments and reports (core.comments, core.moderation)."""
 

@@ -75,9 +75,12 @@ async def actor_of(connection: ASGIConnection) -> Actor:
     if actor is None:
         user = state.get("user")
         organization = state.get("organization")
-        roles = (
-            Roles(state.organization_roles, await space_roles(state.db, user.id)) if user and organization else Roles()
-        )
+        if user is None or organization is None:
+            roles = Roles()
+        elif "space_roles" in state:  # loaded with the user (core.auth)
+            roles = Roles(state.organization_roles, state.space_roles)
+        else:
+            roles = Roles(state.organization_roles, await space_roles(state.db, user.id))
         actor = Actor(user=user, organization=organization, roles=roles)
         state.actor = actor
     return actor

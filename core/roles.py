@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -69,6 +69,21 @@ def organization_roles_column(user_id: Any, organization_id: Any) -> Any:
 
 def parse_roles(value: str | None) -> frozenset[str]:
     return frozenset(role for role in (value or "").split(",") if role)
+
+
+def space_roles_column(user_id: Any) -> Any:
+    """The person's roles in spaces as one text ("4:admin,9:moderator"), to load with another query."""
+    return (select(func.aggregate_strings(cast(SpaceRole.space_id, String) + ":" + SpaceRole.role, ","))
+            .where(SpaceRole.user_id == user_id).scalar_subquery())
+
+
+def parse_space_roles(value: str | None) -> dict[int, frozenset[str]]:
+    spaces: dict[int, set[str]] = {}
+    for pair in (value or "").split(","):
+        if pair:
+            space_id, role = pair.split(":", 1)
+            spaces.setdefault(int(space_id), set()).add(role)
+    return {key: frozenset(roles) for key, roles in spaces.items()}
 
 
 async def organization_roles(session: AsyncSession, user_id: int, organization_id: int) -> frozenset[str]:

@@ -20,6 +20,9 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "PARTICIPA_"
 LOCALES = ("ca", "es", "en")
+MAX_SESSION_AGE = 365 * 24 * 3600
+MAX_RETENTION_DAYS = 36_500
+MAX_REPORTS_TO_HIDE = 1_000_000
 
 
 class SettingsError(Exception):
@@ -95,12 +98,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             errors.append("secret_key: must be at least 32 characters long")
         if not 0 <= self.backup_hour <= 23:
             errors.append("backup_hour: must be between 0 and 23")
-        if self.backup_retention_days < 1:
-            errors.append("backup_retention_days: must be at least 1")
-        if self.session_max_age < 60:
-            errors.append("session_max_age: must be at least 60 seconds")
-        if self.reports_to_hide < 1:
-            errors.append("reports_to_hide: must be at least 1")
+        # Upper bounds too: a larger number would pass here and then overflow the date arithmetic
+        # of every session write or of the daily backup's pruning, or the database's integers.
+        if not 1 <= self.backup_retention_days <= MAX_RETENTION_DAYS:
+            errors.append(f"backup_retention_days: must be between 1 and {MAX_RETENTION_DAYS}")
+        if not 60 <= self.session_max_age <= MAX_SESSION_AGE:
+            errors.append(f"session_max_age: must be at least 60 seconds and at most {MAX_SESSION_AGE} "
+                          "(a year)")
+        if not 1 <= self.reports_to_hide <= MAX_REPORTS_TO_HIDE:
+            errors.append(f"reports_to_hide: must be between 1 and {MAX_REPORTS_TO_HIDE}")
         if self.theme != "default" and not any((root / self.theme).is_dir() for root in self._theme_roots()):
             errors.append(f"theme: no folder named {self.theme!r} in {', '.join(map(str, self._theme_roots()))}")
         if errors:
@@ -164,9 +170,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise SettingsError(f"config file {path} does not exist") from None
+    except OSError as exc:  # a folder, no permission...
+        raise SettingsError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"config file {path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"config file {path}: {exc}") from None
-    return data.get("participa", data)
+    section = data.get("participa", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"config file {path}: participa: must be a table ([participa]), "
+                            f"got {type(section).__name__}")
+    return section
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -107,8 +108,19 @@ class DatabaseStore(NamespacedStore):
 def make_store(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> NamespacedStore:
     """The root store of an install; each use takes its own namespace from it."""
     if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="participa")
+        # Timeouts, so that a Redis that is down or hung fails a request (503) instead of hanging it.
+        client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+        return RedisStore(client, namespace="participa", handle_client_shutdown=True)
     return DatabaseStore(sessionmaker)
+
+
+async def reachable(store: Store) -> bool:
+    """Whether the store answers (for the readiness probe)."""
+    try:
+        await store.exists("readyz")
+    except Exception:  # a readiness probe reports failures, it does not raise them
+        return False
+    return True
 
 
 def store_factory(root: NamespacedStore) -> Any:

@@ -19,6 +19,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from litestar.types import ASGIApp, Receive, Scope, Send
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,8 @@ from core.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, N_, current_locale, negotia
 from core.models import Organization, OrganizationHost
 
 logger = logging.getLogger("participa")
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
+"""Redis (sessions, rate limits, queue) unreachable: the visitor gets 503, "try again soon"."""
 
 # What handlers declare to receive the request context (litestar injects them by name).
 DB: TypeAlias = NamedDependency[AsyncSession]
@@ -128,6 +132,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "organization": organization,
         "current_user": request.state.get("user"),
         "organization_roles": request.state.get("organization_roles", frozenset()),
+        "space_roles": request.state.get("space_roles") or {},
         "unread_notifications": request.state.get("unread_notifications", 0),
         "flashes": take_flashes(request),
         "locale": locale,
@@ -166,11 +171,13 @@ def error_page(request: Request, exc: Exception) -> Response[Any]:
 
     Without an organization (unknown host, or an operations route) the answer is plain text.
     """
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    status = exc.status_code if isinstance(exc, HTTPException) else 503 if isinstance(exc, STORE_DOWN) else 500
     if status == 401 and request.method == "GET":
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/account/login?{urlencode({'next': path})}", status_code=303)
-    if status >= 500:
+    if isinstance(exc, STORE_DOWN):  # an outage, not a bug: one line per request, no traceback
+        logger.warning("Redis (sessions, rate limits or queue) unreachable on %s: %s", request.url.path, exc)
+    elif status >= 500:
         logger.error("unhandled error on %s", request.url.path, exc_info=exc)
     title = ERROR_TITLES.get(status, ERROR_TITLES[500])
     organization = request.state.get("organization")

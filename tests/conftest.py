@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -29,6 +31,19 @@ from core.settings import Settings, load_settings
 
 PG_URL = os.environ.get("PARTICIPA_TEST_DATABASE_URL", "")
 DEMO_HOST = "vilademo.test"
+
+# Property-based tests (tests/test_properties_*.py): few examples by default, so the suite stays
+# fast; HYPOTHESIS_PROFILE=thorough tries many more. Examples run against the real database, so
+# there is no deadline, and the function-scoped fixtures (database, app) are shared by the
+# examples of one test on purpose: each example starts by putting back the state it needs.
+# No example database: the tree is shared, and a failure prints the example to replay.
+hypothesis_settings.register_profile(
+    "participa", max_examples=25, deadline=None, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("thorough", parent=hypothesis_settings.get_profile("participa"),
+                                     max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "participa"))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -28,7 +28,9 @@ def test_every_message_is_translated(registry, locale):
             catalog = read_po(fh, locale=locale)
         translated_ids = {message.id for message in catalog if message.id and not message.fuzzy
                           and (all(message.string) if isinstance(message.string, tuple) else message.string)}
-        problems += [f"{owner}: untranslated {message_id!r}" for message_id in sorted(wanted - translated_ids)]
+        # key=str: a plural message's id is a tuple, which does not sort among plain ids
+        problems += [f"{owner}: untranslated {message_id!r}"
+                     for message_id in sorted(wanted - translated_ids, key=str)]
         for message, errors in catalog.check():
             problems += [f"{owner}: {message.id!r}: {error}" for error in errors]
     assert not problems, "run `participa i18n update NAME` and translate:\n" + "\n".join(problems)

@@ -28,11 +28,13 @@ async def fresh(tmp_path):
 
 async def tables(engine) -> set[str]:
     async with engine.connect() as connection:
-        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+        return {name for name in await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            if not migrations.unmodelled(name)}
 
 
 def _diff(connection):
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "include_object": lambda obj, name, *_: not migrations.unmodelled(name)})
     return compare_metadata(context, Base.metadata)
 
 

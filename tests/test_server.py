@@ -84,7 +84,8 @@ def test_home_page_is_served_by_host_name(server):
 def test_readiness_checks_database_migrations_and_queue(server):
     response = server.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "queue": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "queue": "ok",
+                                                          "store": "ok"}}
     assert server.get("/healthz").json() == {"status": "ok"}
 
 

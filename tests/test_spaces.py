@@ -384,3 +384,34 @@ async def test_members_of_a_private_assembly_see_it_and_nobody_else(client, peop
     client.cookies.clear()
     assert (await client.get("/assemblies/consell-de-joves")).status_code == 404
     assert "consell-de-joves" not in (await client.get("/assemblies")).text
+
+
+async def test_people_with_a_role_in_a_space_find_their_way_to_what_it_lets_them_do(client, people, db, demo):
+    budget = await db.scalar(select(Space).where(Space.slug == "pressupostos-2027"))
+    mobility = await db.scalar(select(Space).where(Space.slug == "pla-de-mobilitat"))
+    moderator = people["citizen"]
+    await grant_space_role(db, budget.id, moderator.id, "moderator")
+    await grant_space_role(db, mobility.id, people["space_admin"].id, "admin")
+    await db.commit()
+
+    await log_in(client, "citizen@example.org")
+    home = (await client.get("/")).text
+    assert 'href="/admin/my-spaces"' in home and 'href="/admin"' not in home
+    mine = (await client.get("/admin/my-spaces")).text
+    assert f'href="/admin/spaces/{budget.id}/moderation"' in mine, mine.split("<main")[1]
+    assert f'href="/admin/spaces/{budget.id}"' not in mine and str(mobility.id) + "/moderation" not in mine
+    assert (await client.get(f"/admin/spaces/{budget.id}/moderation")).status_code == 200
+    assert (await client.get(f"/admin/spaces/{budget.id}")).status_code == 403
+
+    await log_in(client, "space@example.org")
+    mine = (await client.get("/admin/my-spaces")).text
+    assert f'href="/admin/spaces/{mobility.id}"' in mine and f'href="/admin/spaces/{mobility.id}/moderation"' in mine
+    assert f"/admin/spaces/{budget.id}" not in mine
+
+    await log_in(client, "boss@example.org")  # an organization admin without space roles
+    client.cookies.set("participa_locale", "en", domain=DEMO_HOST)
+    home = (await client.get("/")).text
+    assert 'href="/admin/my-spaces"' not in home
+    assert "You have no role in any space." in (await client.get("/admin/my-spaces")).text
+    client.cookies.clear()
+    assert (await client.get("/admin/my-spaces", follow_redirects=False)).status_code in (302, 303, 401)

@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from core import search
 from core.accounts.models import User
 from core.comments.models import AGAINST, IN_FAVOUR, Comment, CommentVersion, CommentVote
 from core.comments.schemas import ALIGNMENTS, MAX_LENGTH, CommentForm
@@ -31,10 +32,10 @@ from core.events import Resource, publish
 from core.follows import Follow
 from core.forms import Form
 from core.i18n import N_
-from core.manifest import EventType, ResourceInfo
+from core.manifest import EventType, ResourceInfo, SearchDocument
 from core.models import Component
 from core.moderation.models import Moderation
-from core.moderation.services import COMMENT, ResourceNotFound, is_hidden, visible_resource
+from core.moderation.services import COMMENT, ResourceNotFound, commentable_of, is_hidden, visible_resource
 from core.spaces.public import component_url
 from core.spaces.services import phase_settings_of, settings_of
 
@@ -165,6 +166,8 @@ async def create_comment(session: AsyncSession, registry: Any, component: Compon
     )
     session.add(comment)
     await session.flush()
+    relative = resource.path.removeprefix(component_url(registry, component))
+    await search.index(session, component, [search_document(comment, relative)])
     await _publish(session, component, author, resource_type, resource_id, resource, comment, parent)
     return comment
 
@@ -202,6 +205,10 @@ async def edit_comment(session: AsyncSession, registry: Any, component: Componen
     session.add(CommentVersion(comment_id=comment.id, body=comment.body,
                                written_at=comment.edited_at or comment.created_at, replaced_at=now))
     comment.body, comment.edited_at = body, now
+    commentable = commentable_of(registry, component, comment.resource_type)
+    resource = await commentable.load(session, component, comment.resource_id) if commentable else None
+    if resource is not None:
+        await search.index(session, component, [search_document(comment, resource.path)])
 
 
 async def delete_comment(session: AsyncSession, user: User, comment: Comment) -> None:
@@ -211,6 +218,7 @@ async def delete_comment(session: AsyncSession, user: User, comment: Comment) ->
     if comment.deleted_at is not None:
         return
     comment.deleted_at, comment.body = utcnow(), ""
+    await search.remove(session, COMMENT, [comment.id])
     await session.execute(delete(CommentVersion).where(CommentVersion.comment_id == comment.id))
 
 
@@ -268,6 +276,16 @@ async def page_of(session: AsyncSession, comment: Comment) -> int:
         Comment.component_id == comment.component_id, Comment.resource_type == comment.resource_type,
         Comment.resource_id == comment.resource_id, Comment.parent_id.is_(None), Comment.id <= root_id))
     return max(1, -(-(before or 1) // ROOTS_PER_PAGE))
+
+
+def search_document(comment: Comment, resource_path: str) -> SearchDocument:
+    """A comment as search finds it: its text, at its anchor on the page of what it is about (its
+    language is unknown, so the text is given for every language, under "")."""
+    return SearchDocument(
+        resource_type=COMMENT, resource_id=comment.id, path=f"{resource_path}#comment-{comment.id}",
+        title={}, text={"": comment.body}, parent=(comment.resource_type, comment.resource_id),
+        published_at=comment.created_at,
+    )
 
 
 def address_of(resource: ResourceInfo, comment: Comment, page: int = 1) -> str:
@@ -329,7 +347,7 @@ class Thread:
 
 async def load_thread(session: AsyncSession, registry: Any, component: Component, resource_type: str,
                       resource_id: int, *, user: User | None = None, page: int = 1, form: Any = None) -> Thread:
-    """A page of the thread of one resource, with vote counts and the reader's votes, in three queries.
+    """A page of the thread of one resource, with vote counts and the reader's votes, in two queries.
 
     ``component.space`` must be loaded (``CurrentComponent`` has it). The resource itself is the
     plugin's to check: call this for a resource the page shows anyway.
@@ -346,23 +364,23 @@ async def load_thread(session: AsyncSession, registry: Any, component: Component
     page = min(max(page, 1), pages)
     shown = (select(Comment.id).where(*of_resource, Comment.parent_id.is_(None)).order_by(Comment.id)
              .limit(ROOTS_PER_PAGE).offset((page - 1) * ROOTS_PER_PAGE))
+    # The votes come with the comments (small correlated counts along the votes' unique index), so a
+    # thread costs two queries however many comments and votes it has.
+    votes = select(func.count(CommentVote.id)).where(CommentVote.comment_id == Comment.id)
+    mine = (select(CommentVote.value).where(CommentVote.comment_id == Comment.id, CommentVote.user_id == user.id)
+            .scalar_subquery() if user else literal(0))
     rows = (await session.execute(
-        select(Comment, Moderation.hidden_at).outerjoin(Moderation, hidden)
+        select(Comment, Moderation.hidden_at, votes.where(CommentVote.value > 0).scalar_subquery(),
+               votes.where(CommentVote.value < 0).scalar_subquery(), mine)
+        .outerjoin(Moderation, hidden)
         .where(*of_resource, or_(Comment.id.in_(shown), Comment.root_id.in_(shown)))
         .options(joinedload(Comment.author).joinedload(User.avatar))
         .order_by(Comment.id)
     )).all() if roots else []
-    views = {comment.id: CommentView(comment, hidden_at is not None) for comment, hidden_at in rows}
-    if views:
-        mine = (func.sum(case((CommentVote.user_id == user.id, CommentVote.value), else_=0)) if user
-                else literal(0))
-        for comment_id, up, down, my_vote in await session.execute(
-            select(CommentVote.comment_id, func.count(case((CommentVote.value > 0, 1))),
-                   func.count(case((CommentVote.value < 0, 1))), mine)
-            .where(CommentVote.comment_id.in_(list(views))).group_by(CommentVote.comment_id)
-        ):
-            view = views[comment_id]
-            view.up, view.down, view.my_vote = up, down, int(my_vote or 0)
+    views = {}
+    for comment, hidden_at, up, down, my_vote in rows:
+        view = views[comment.id] = CommentView(comment, hidden_at is not None)
+        view.up, view.down, view.my_vote = up, down, int(my_vote or 0)
     top: list[CommentView] = []
     for view in views.values():  # ordered by id: a parent always comes before its replies
         parent = views.get(view.comment.parent_id) if view.comment.parent_id else None

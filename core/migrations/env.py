@@ -7,19 +7,23 @@ from sqlalchemy.types import TypeDecorator
 
 import core.models  # noqa: F401  (core's tables on the metadata)
 from core.db import Base
+from core.migrations import unmodelled
 
 config = context.config
 plugin = config.attributes.get("plugin")
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
-    """When one plugin autogenerates, it sees only its own tables (named with its prefix)."""
+def include_object(obj, name, type_, reflected, compare_to):
+    """When one plugin autogenerates, it sees only its own tables (named with its prefix); nobody sees
+    the full-text objects that only migrations make."""
+    if unmodelled(name):
+        return False
     if plugin is None or type_ != "table":
         return True
     return name.startswith(f"{plugin}_") or name == "alembic_version"
 
 
-def render_item(type_, obj, autogen_context):  # noqa: ANN001
+def render_item(type_, obj, autogen_context):
     """Migrations name plain SQLAlchemy types, so they never import application code."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"

@@ -85,25 +85,31 @@ def _secret(settings: Settings) -> bytes:
     return (settings.secret_key or stored_secret(settings.data_path)).encode()
 
 
-def _signature(settings: Settings, organization_id: int, user_id: int) -> str:
+def _signature(settings: Settings, organization_id: int, user_id: int, purpose: str) -> str:
     # The purpose is part of what is signed: this signature unlocks nothing but this one page.
-    message = f"participa:unsubscribe-notifications:{organization_id}:{user_id}".encode()
+    message = f"participa:unsubscribe-{purpose}:{organization_id}:{user_id}".encode()
     digest = hmac.new(_secret(settings), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
 
 
-def unsubscribe_token(settings: Settings, organization_id: int, user_id: int) -> str:
-    """A token for the unsubscribe page of this person in this organization; it does not expire."""
-    return f"{user_id}-{_signature(settings, organization_id, user_id)}"
+def unsubscribe_token(settings: Settings, organization_id: int, user_id: int,
+                      purpose: str = "notifications") -> str:
+    """A token for the unsubscribe page of this person in this organization; it does not expire.
+
+    ``purpose`` ("notifications", "newsletter") is signed too: a token stops one kind of mail only.
+    """
+    return f"{user_id}-{_signature(settings, organization_id, user_id, purpose)}"
 
 
-def unsubscribe_user_id(settings: Settings, organization_id: int, token: str) -> int | None:
-    """The person a token was made for in this organization, or None for a forged or foreign one."""
+def unsubscribe_user_id(settings: Settings, organization_id: int, token: str,
+                        purpose: str = "notifications") -> int | None:
+    """The person a token was made for in this organization and purpose, or None for a forged or foreign one."""
     user_part, _, signature = token.partition("-")
     if not user_part.isdigit() or len(user_part) > 18:
         return None
     user_id = int(user_part)
-    if not hmac.compare_digest(signature.encode(), _signature(settings, organization_id, user_id).encode()):
+    expected = _signature(settings, organization_id, user_id, purpose)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
         return None
     return user_id
 

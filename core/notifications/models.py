@@ -9,9 +9,9 @@ the person reading it then.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
@@ -26,8 +26,6 @@ DELIVERIES = {
 DEFAULT_DELIVERY = "daily"
 """A daily summary: people who follow something hear of it without visiting the site, and at most
 one mail a day reaches them however busy the things they follow are."""
-UNREAD_SHOWN = 99
-"""The header counts unread notifications up to this number and then says "99+"."""
 
 
 class Notification(Base):
@@ -59,8 +57,8 @@ class NotificationPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-async def count_unread(session: AsyncSession, user_id: int) -> int:
-    """Unread notifications, counted up to ``UNREAD_SHOWN + 1``: one small, bounded query for the header."""
-    unread = (select(Notification.id).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-              .limit(UNREAD_SHOWN + 1).subquery())
-    return await session.scalar(select(func.count()).select_from(unread)) or 0
+def unread_column(user_id: Any) -> Any:
+    """How many notifications the person has not read, to load with another query (the count reads
+    the (user_id, read_at) index)."""
+    return (select(func.count(Notification.id))
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())

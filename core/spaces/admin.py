@@ -13,6 +13,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from core.accounts.routes import form_data
 from core.auth import flash
@@ -91,6 +92,20 @@ async def space_list(request: Request, db: DB, organization: CurrentOrganization
     pages = max(1, -(-total // services.PER_PAGE))
     return render(request, "admin/spaces/list.html", spaces=spaces, total=total, page=min(max(page, 1), pages),
                   pages=pages, space_types=registry.space_types, space_type=space_type)
+
+
+@get("/admin/my-spaces", opt={"permission": "authenticated"})
+async def my_spaces(request: Request, db: DB, organization: CurrentOrganization) -> Template:
+    """Where a space's admins, moderators, collaborators and valuators find their way in, whatever
+    their organization role: each space they have a role in, with what each role lets them open."""
+    roles = request.state.get("space_roles") or {}
+    spaces = (await db.scalars(
+        select(Space).where(Space.organization_id == organization.id, Space.id.in_(list(roles)))
+        .order_by(Space.created_at.desc(), Space.id.desc())
+    )).all() if roles else []
+    registry = request.app.state.registry
+    return render(request, "admin/spaces/mine.html", spaces=[
+        (space, sorted(roles[space.id]), registry.space_types.get(space.space_type)) for space in spaces])
 
 
 @get("/admin/spaces/new/{space_type:str}", opt=ORGANIZATION_ADMIN)
@@ -527,7 +542,7 @@ async def delete_component(request: Request, db: DB, organization: CurrentOrgani
 
 
 ROUTES = [
-    space_list, new_space, create_space, edit_space, update_space, publish_space, unpublish_space, copy_space,
+    space_list, my_spaces, new_space, create_space, edit_space, update_space, publish_space, unpublish_space, copy_space,
     update_details, change_parent, members, add_member, remove_member,
     phases, add_phase, edit_phase, update_phase, activate_phase, move_phase, delete_phase,
     components, add_component, edit_component, update_component, publish_component, unpublish_component,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core import adminlog
+from core import adminlog, search
 from core.accounts.models import User
 from core.db import utcnow
 from core.forms import describe
@@ -116,6 +116,7 @@ async def create_space(session: AsyncSession, organization: Organization, admin:
     _apply(space, data)
     session.add(space)
     await _flush_unique(session)
+    await search.index_space(session, space)
     adminlog.record(session, organization.id, admin, "space.create", translated(space.title), space_id=space.id)
     return space
 
@@ -125,6 +126,7 @@ async def update_space(session: AsyncSession, space: Space, admin: Any, data: Sp
     await _slug_free(session, space.organization_id, space.space_type, data.slug, space.id)
     _apply(space, data)
     await _flush_unique(session)
+    await search.index_space(session, space)
     adminlog.record(session, space.organization_id, admin, "space.update", translated(space.title),
                     space_id=space.id)
 
@@ -149,6 +151,7 @@ async def copy_space(session: AsyncSession, registry: Any, space: Space, admin: 
     )
     session.add(copy)
     await _flush_unique(session)
+    await search.index_space(session, copy)
     phase_ids: dict[str, str] = {}
     for phase in space.phases:
         new = Phase(space_id=copy.id, title=dict(phase.title), description=dict(phase.description),

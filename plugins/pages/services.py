@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import search
 from core.manifest import ResourceInfo, SearchDocument
 from core.models import Component
 from core.richtext import plain_text, sanitize
@@ -46,6 +47,7 @@ async def add_page(session: AsyncSession, component: Component, title: dict[str,
     )
     session.add(page)
     await session.flush()
+    await search.index(session, component, [search_document(page)])
     return page
 
 
@@ -57,10 +59,14 @@ async def count_pages(session: AsyncSession, component_ids: Sequence[int]) -> in
 async def search_documents(session: AsyncSession, component: Component):
     """Search: every page, as plain text in each of its languages."""
     for page in await pages_of(session, component):
-        yield SearchDocument(
-            resource_type="pages.page", resource_id=page.id, path=f"/{page.id}", title=page.title,
-            text={locale: plain_text(html) for locale, html in page.body.items()},
-        )
+        yield search_document(page)
+
+
+def search_document(page: Page) -> SearchDocument:
+    return SearchDocument(
+        resource_type="pages.page", resource_id=page.id, path=f"/{page.id}", title=page.title,
+        text={locale: plain_text(html) for locale, html in page.body.items()},
+    )
 
 
 async def export_rows(session: AsyncSession, component: Component):

@@ -26,5 +26,6 @@ manifest = ComponentManifest(
     search=services.search_documents,
     seed=seeds.seed,
     participation=services.participation,
+    participants=services.participants,
     commentable=(Commentable(resource_type=services.RESOURCE_TYPE, load=services.commentable_proposal),),
 )

@@ -8,6 +8,7 @@ both pass a limit (see services.support).
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -18,13 +19,18 @@ from core.db import Base, relationship, utcnow
 
 STATES = ("draft", "published", "withdrawn")
 ANSWER_STATES = ("evaluating", "accepted", "rejected")
+SHUFFLE_RANGE = 2**31
 
 
 class Proposal(Base):
     """An idea a participant (or the organization, if official) puts forward in a component."""
 
     __tablename__ = "proposals_proposals"
-    __table_args__ = (Index("ix_proposals_proposals_listing", "component_id", "state", "published_at"),)
+    __table_args__ = (
+        Index("ix_proposals_proposals_listing", "component_id", "state", "published_at"),
+        Index("ix_proposals_proposals_shuffled", "component_id", "state", "shuffle"),
+        Index("ix_proposals_proposals_supported", "component_id", "state", "supports_count"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("core_components.id", ondelete="CASCADE"), index=True)
@@ -55,6 +61,9 @@ class Proposal(Base):
     """Every support received; the threshold cap applies to it."""
     supports_count: Mapped[int] = mapped_column(Integer, default=0)
     """Supports that count: those of participants who gave at least the minimum."""
+    shuffle: Mapped[int] = mapped_column(Integer, default=lambda: secrets.randbelow(SHUFFLE_RANGE))
+    """A random number drawn once: the random order reads the proposals by it from a point the visitor's
+    seed picks, along an index, instead of sorting every proposal on each page."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -90,3 +99,7 @@ class Participant(Base):
                                               primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), primary_key=True)
     supports_given: Mapped[int] = mapped_column(Integer, default=0)
+    counting: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether this person's supports count now (they gave at least the minimum in force at their last
+    support or withdrawal): stored, so that a minimum changed while supports are open applies from
+    the person's next action and never counts a support twice or leaves one counted."""

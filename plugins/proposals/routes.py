@@ -102,19 +102,26 @@ async def show(request: Request, db: DB, component: CurrentComponent,
     proposal = await _proposal(db, request, component, proposal_id)
     if proposal.state == "draft":
         return Redirect(f"{_base(request, component)}/{proposal.id}/preview")
+    return await _show_page(db, request, component, proposal)
+
+
+async def _show_page(db: DB, request: Request, component: Component, proposal: Proposal,
+                     answer: Form | None = None) -> Template:
+    """The proposal's page; ``answer`` is the admin's answer form as sent, when it has errors."""
     user = request.state.get("user")
     registry = request.app.state.registry
     may_answer = user is not None and allowed(registry.permissions, await actor_of(request), "proposals.answer",
                                               component.space)
+    if may_answer and answer is None:
+        answer = _form(request, Answer, initial={"state": proposal.answer_state or "evaluating",
+                                                 "answer": proposal.answer, "cost": proposal.answer_cost})
     return _page(
         request, "proposals/show.html", component, proposal=proposal,
         thread=await thread_for(request, component, services.RESOURCE_TYPE, proposal.id),
         supported=proposal.id in await services.supported_ids(db, user, [proposal.id]),
         may_support=services.may_support(registry, component),
         editable=services.editable(registry, component, proposal, user), may_answer=may_answer,
-        answer=_form(request, Answer, initial={"state": proposal.answer_state or "evaluating",
-                                               "answer": proposal.answer, "cost": proposal.answer_cost})
-        if may_answer else None,
+        answer=answer if may_answer else None, status_code=400 if answer is not None and answer.errors else 200,
     )
 
 
@@ -301,19 +308,18 @@ async def answer(request: Request, db: DB, component: CurrentComponent,
             flash(request, _(request, N_("The answer is saved.") if proposal.answer_published_at is None
                              else N_("The answer is published.")))
             return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
-    registry = request.app.state.registry
-    return _page(request, "proposals/show.html", component, proposal=proposal, supported=False,
-                 thread=await thread_for(request, component, services.RESOURCE_TYPE, proposal.id),
-                 may_support=services.may_support(registry, component), editable=False, may_answer=True,
-                 answer=form, status_code=400)
+    return await _show_page(db, request, component, proposal, answer=form)
 
 
 @post("/publish-answers", opt=ANSWER)
 async def publish_answers(request: Request, db: DB, component: CurrentComponent) -> Redirect:
+    """Publish every answer of the component kept back, then go back to the page the admin was on."""
+    back = safe_next((await form_data(request)).get("next"), f"{_base(request, component)}/")
     published = await services.publish_answers(db, request.app.state.registry, component)
     await db.commit()
-    flash(request, _(request, N_("%(count)s answers are published."), count=published))
-    return Redirect(f"{_base(request, component)}/", status_code=303)
+    flash(request, request.app.state.catalogs.ngettext("%(num)s answer is published.",
+                                                       "%(num)s answers are published.", published))
+    return Redirect(back, status_code=303)
 
 
 ROUTES = [index, show, new, save_new, compare, complete, save_complete, preview, publish, discard, edit, save_edit,

@@ -74,5 +74,6 @@ async def seed(session: AsyncSession, component: Component, locales: list[str]) 
             session.add(Support(proposal_id=proposal.id, user_id=person.id, component_id=component.id))
             proposal.supports_total += 1
             proposal.supports_count += 1
-        session.add(Participant(component_id=component.id, user_id=person.id, supports_given=len(chosen)))
+        session.add(Participant(component_id=component.id, user_id=person.id, supports_given=len(chosen),
+                                counting=True))
     await session.flush()

@@ -13,12 +13,12 @@ from datetime import timedelta
 from html import escape, unescape
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, delete, func, literal, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, union, union_all, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from core import events
+from core import events, search
 from core.db import dialect_insert, utcnow
 from core.follows import follow
 from core.i18n import N_
@@ -28,7 +28,7 @@ from core.moderation.services import not_hidden
 from core.richtext import plain_text, sanitize
 from core.spaces import phase_settings_of, settings_of
 from plugins.proposals.events import resource_of
-from plugins.proposals.models import Participant, Proposal, Support
+from plugins.proposals.models import SHUFFLE_RANGE, Participant, Proposal, Support
 from plugins.proposals.schemas import (
     Answer,
     ProposalDetails,
@@ -154,6 +154,7 @@ async def publish(session: AsyncSession, registry: Any, component: Component, pr
     proposal.state = "published"
     proposal.published_at = utcnow()
     await session.flush()
+    await search.index(session, component, [search_document(proposal)])
     if proposal.author_id is not None:
         await follow(session, proposal.author_id, "proposals.proposal", proposal.id)
     await events.publish(session, "proposals.proposal_published", organization_id=component.space.organization_id,
@@ -179,6 +180,7 @@ async def edit(session: AsyncSession, registry: Any, component: Component, propo
         raise ProposalError(N_("This proposal can no longer be edited."))
     _set_text(proposal, details.title, details.body)
     proposal.address = details.address or None
+    await search.index(session, component, [search_document(proposal)])
 
 
 async def withdraw(session: AsyncSession, proposal: Proposal, user: Any) -> None:
@@ -274,8 +276,9 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
             conditions.append(or_(Proposal.answer_state.is_(None), ~answered))
         elif filters.state:
             conditions += [Proposal.answer_state == filters.state, answered]
-    for word in _significant(words_of(filters.q)) or set(words_of(filters.q).split()):
-        conditions.append(Proposal.words.like(_like(word), escape="\\"))
+    matching = search.matching(session, RESOURCE_TYPE, filters.q)
+    if matching is not None:
+        conditions.append(Proposal.id.in_(matching))
     if user is not None and filters.mine:
         conditions.append(Proposal.author_id == user.id)
     if user is not None and filters.supported:
@@ -285,23 +288,63 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
     if filters.over_threshold and threshold:
         conditions.append(Proposal.supports_count >= threshold)
 
-    if filters.order == "recent":
-        ordering = [Proposal.published_at.desc(), Proposal.id.desc()]
-    elif filters.order == "most_supported":
-        ordering = [Proposal.supports_count.desc(), Proposal.id.desc()]
-    else:
-        # A shuffle that is the same for this visitor's seed on every page, and computed in SQL.
-        mix = literal(2654435761, BigInteger)  # Knuth's multiplicative hash, in 64 bits on every backend
-        ordering = [((Proposal.id + filters.seed) * mix) % literal(4294967296, BigInteger), Proposal.id]
-    # Two queries, not one with count(*) OVER (): the window makes the database build and sort every
-    # match before it can return the first page (seconds at 100,000 proposals); alone, the count reads
-    # the listing index and the page stops after PER_PAGE rows of it.
-    total = await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
-    proposals = (await session.scalars(
-        select(Proposal).options(joinedload(Proposal.author)).where(*conditions).order_by(*ordering)
-        .limit(PER_PAGE).offset((filters.page - 1) * PER_PAGE)
-    )).all()
-    return proposals, total
+    offset = (filters.page - 1) * PER_PAGE
+    author = joinedload(Proposal.author)
+    if filters.order in ("recent", "most_supported"):
+        # Two queries, not one with count(*) OVER (): the window makes the database build and sort
+        # every match before it can return the first page; alone, the count reads the listing index
+        # and the page stops after PER_PAGE rows of it.
+        total = await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
+        key = Proposal.published_at if filters.order == "recent" else Proposal.supports_count
+        proposals = (await session.scalars(
+            select(Proposal).options(author).where(*conditions).order_by(key.desc(), Proposal.id.desc())
+            .limit(PER_PAGE).offset(offset)
+        )).all()
+        return proposals, total
+    return await _shuffled(session, conditions, filters.seed, offset)
+
+
+def shuffle_start(seed: int) -> int:
+    """Where a visitor's random order starts (Knuth's multiplicative hash spreads close seeds apart)."""
+    return (seed * 2654435761) % SHUFFLE_RANGE
+
+
+async def _shuffled(session: AsyncSession, conditions: list[Any], seed: int,
+                    offset: int) -> tuple[Sequence[Proposal], int]:
+    """The random order: every proposal holds a random ``shuffle`` number; a visitor's seed picks a
+    starting number, and the list runs from there to the end and on from the beginning. Each visitor
+    sees another first page, always the same one for their seed, and each part of the list is read
+    along the (component, state, shuffle) index, never sorting every proposal.
+
+    The first page reads on from the start and, only if that part runs out, from the beginning. A
+    later page needs to know how many proposals lie after the start, which the count tells too.
+    """
+    after = Proposal.shuffle >= shuffle_start(seed)
+
+    def part(lap: int, limit: int, skip: int) -> Any:
+        return (select(Proposal.id, literal(lap).label("lap"), Proposal.shuffle)
+                .where(*conditions, after if lap == 0 else ~after)
+                .order_by(Proposal.shuffle, Proposal.id).limit(limit).offset(skip))
+
+    def load(*parts: Any) -> Any:
+        page = (parts[0] if len(parts) == 1 else union_all(*(select(p.subquery()) for p in parts))).subquery()
+        return (select(Proposal).options(joinedload(Proposal.author)).join(page, page.c.id == Proposal.id)
+                .order_by(page.c.lap, page.c.shuffle, page.c.id))
+
+    if offset == 0:
+        total = await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
+        proposals = list((await session.scalars(load(part(0, PER_PAGE, 0)))).all())
+        if len(proposals) < min(PER_PAGE, total):
+            proposals += (await session.scalars(load(part(1, PER_PAGE - len(proposals), 0)))).all()
+        return proposals, total
+    total, first_lap = (await session.execute(
+        select(func.count(Proposal.id), func.coalesce(func.sum(case((after, 1), else_=0)), 0)).where(*conditions)
+    )).one()
+    taken = max(0, min(PER_PAGE, first_lap - offset))
+    parts = [part(0, taken, offset)] if taken else []
+    if taken < PER_PAGE:
+        parts.append(part(1, PER_PAGE - taken, max(0, offset - first_lap)))
+    return (await session.scalars(load(*parts))).all(), total
 
 
 async def supported_ids(session: AsyncSession, user: Any, proposal_ids: Sequence[int]) -> set[int]:
@@ -365,10 +408,11 @@ async def support(session: AsyncSession, registry: Any, component: Component, pr
         given_condition = [Participant.component_id == component.id, Participant.user_id == user.id]
         if rules.supports_per_participant:
             given_condition.append(Participant.supports_given < rules.supports_per_participant)
-        given = (await session.execute(
+        given, counted = (await session.execute(
             update(Participant).where(*given_condition)
-            .values(supports_given=Participant.supports_given + 1).returning(Participant.supports_given)
-        )).scalar()
+            .values(supports_given=Participant.supports_given + 1)
+            .returning(Participant.supports_given, Participant.counting)
+        )).one_or_none() or (None, False)
         if given is None:
             raise ProposalError(N_("You have used all your supports in this space."))
         inserted = (await session.execute(
@@ -378,8 +422,7 @@ async def support(session: AsyncSession, registry: Any, component: Component, pr
         )).scalar()
         if inserted is None:
             raise ProposalError(N_("You already support this proposal."))
-        minimum = rules.minimum_supports_per_participant
-        counts = given >= minimum
+        counts = given >= rules.minimum_supports_per_participant
         proposal_condition = [Proposal.id == proposal_id, Proposal.component_id == component.id,
                               Proposal.state == "published"]
         if rules.threshold_per_proposal and not rules.can_exceed_threshold:
@@ -396,9 +439,9 @@ async def support(session: AsyncSession, registry: Any, component: Component, pr
             if state == "published":
                 raise ProposalError(N_("This proposal has reached its threshold and takes no more supports."))
             raise ProposalError(N_("This proposal cannot be supported."))
-        if minimum and given == minimum:
-            # The participant just reached the minimum: their earlier supports start counting too.
-            await _recount_others(session, component, user, proposal_id, +1)
+        # Reaching the minimum makes the earlier supports count too (or, after the minimum was
+        # raised, a person who had stopped counting starts again).
+        await _set_counting(session, component, user, proposal_id, counted, counts)
         threshold = rules.threshold_per_proposal
         if threshold and counts:
             reached = await session.scalar(select(Proposal).where(
@@ -421,36 +464,42 @@ async def withdraw_support(session: AsyncSession, registry: Any, component: Comp
     await session.commit()
 
     async def write() -> None:
-        given = (await session.execute(
+        given, counted = (await session.execute(
             update(Participant).where(Participant.component_id == component.id, Participant.user_id == user.id,
                                       Participant.supports_given > 0)
-            .values(supports_given=Participant.supports_given - 1).returning(Participant.supports_given)
-        )).scalar()
+            .values(supports_given=Participant.supports_given - 1)
+            .returning(Participant.supports_given, Participant.counting)
+        )).one_or_none() or (None, False)
         removed = (await session.execute(
             delete(Support).where(Support.proposal_id == proposal_id, Support.user_id == user.id,
                                   Support.component_id == component.id).returning(Support.id)
         )).scalar()
         if given is None or removed is None:
             raise ProposalError(N_("You do not support this proposal."))
-        minimum = rules.minimum_supports_per_participant
-        counted = given + 1 >= minimum
+        # The support taken back counted if the person's supports counted until now.
         await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(
             supports_total=Proposal.supports_total - 1,
             supports_count=Proposal.supports_count - (1 if counted else 0),
         ))
-        if minimum and given + 1 == minimum:
-            # Below the minimum again: the supports they keep stop counting.
-            await _recount_others(session, component, user, proposal_id, -1)
+        # Below the minimum now: the supports they keep stop counting (or start, if it was lowered).
+        await _set_counting(session, component, user, proposal_id, counted,
+                            given >= rules.minimum_supports_per_participant)
 
     await _retrying(session, write)
 
 
-async def _recount_others(session: AsyncSession, component: Component, user: Any, proposal_id: int,
-                          change: int) -> None:
+async def _set_counting(session: AsyncSession, component: Component, user: Any, proposal_id: int,
+                        counted: bool, counts: bool) -> None:
+    """When a person's supports start or stop counting, record it and add or take one from each
+    proposal they support (besides ``proposal_id``, which the caller has counted already)."""
+    if counted == counts:
+        return
+    await session.execute(update(Participant).where(
+        Participant.component_id == component.id, Participant.user_id == user.id).values(counting=counts))
     others = select(Support.proposal_id).where(Support.user_id == user.id, Support.component_id == component.id,
                                                Support.proposal_id != proposal_id)
     await session.execute(update(Proposal).where(Proposal.id.in_(others))
-                          .values(supports_count=Proposal.supports_count + change))
+                          .values(supports_count=Proposal.supports_count + (1 if counts else -1)))
 
 
 # ------------------------------------------------------------------------------------ answers
@@ -519,6 +568,16 @@ async def participation(session: AsyncSession, component: Component) -> int:
     return (proposals or 0) + await count_supports(session, [component.id])
 
 
+def participants(component_ids: Any) -> Any:
+    """Who took part (for core to address them, e.g. a newsletter to a space's participants): authors
+    of proposals they published (a draft is nobody's participation yet) and supporters."""
+    return union(
+        select(Proposal.author_id).where(Proposal.component_id.in_(component_ids), Proposal.state != "draft",
+                                         Proposal.author_id.is_not(None)),
+        select(Support.user_id).where(Support.component_id.in_(component_ids)),
+    )
+
+
 async def _public_proposals(session: AsyncSession, component: Component):
     return (await session.stream_scalars(
         select(Proposal).where(_public([component.id])).order_by(Proposal.id).execution_options(yield_per=500)
@@ -527,10 +586,15 @@ async def _public_proposals(session: AsyncSession, component: Component):
 
 async def search_documents(session: AsyncSession, component: Component):
     async for proposal in await _public_proposals(session, component):
-        yield SearchDocument(
-            resource_type="proposals.proposal", resource_id=proposal.id, path=f"/{proposal.id}",
-            title={proposal.language: proposal.title}, text={proposal.language: plain_text(proposal.body)},
-        )
+        yield search_document(proposal)
+
+
+def search_document(proposal: Proposal) -> SearchDocument:
+    return SearchDocument(
+        resource_type=RESOURCE_TYPE, resource_id=proposal.id, path=f"/{proposal.id}",
+        title={proposal.language: proposal.title}, text={proposal.language: plain_text(proposal.body)},
+        published_at=proposal.published_at,
+    )
 
 
 async def export_rows(session: AsyncSession, component: Component):

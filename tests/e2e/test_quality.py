@@ -204,7 +204,7 @@ def test_admin_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_pat
     page.get_by_label("Contrasenya").fill("demo-participa-2027")
     page.get_by_role("main").get_by_role("button", name="Inicia la sessió").click()
     queue, seen, failures, files = deque(["/admin"]), set(), [], []
-    while queue and len(seen) < 40:
+    while queue and len(seen) < 60:
         path = queue.popleft()
         if path in seen:
             continue

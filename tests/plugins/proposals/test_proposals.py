@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from core.comments.models import Comment
 from core.db import utcnow
 from core.events import Event, event_sessionmaker
 from core.follows import Follow
@@ -230,7 +231,11 @@ async def test_admins_answer_and_publish_answers_together(client, demo, db, citi
     client.cookies.clear()
     assert "Ho farem" not in (await client.get(url)).text  # kept back until published
     await log_in(client, "vei1@example.org")
-    await post(client, url, f"{BASE}/{component.id}/publish-answers")
+    page = await client.get(url)
+    assert f'action="{BASE}/{component.id}/publish-answers"' in page.text  # published from the proposal's page
+    published = await client.post(f"{BASE}/{component.id}/publish-answers",
+                                  data={"_csrf_token": csrf(page.text), "next": url}, follow_redirects=False)
+    assert published.status_code == 303 and published.headers["location"] == url
     client.cookies.clear()
     public = (await client.get(url)).text
     assert "Ho farem" in public and "<script>alert" not in public and "12000" in public
@@ -244,17 +249,20 @@ async def test_filters_orders_and_pages_take_only_what_they_know(client, demo, d
     component = await demo_component(db)
     ids = await published_proposals(db, component, 45)
     url = f"{BASE}/{component.id}/"
-    first = await client.get(url, params={"order": "random", "seed": "77"})
-    second = await client.get(url, params={"order": "random", "seed": "77", "page": "2"})
-    third = await client.get(url, params={"order": "random", "seed": "77", "page": "3"})
-    seen = []
-    for page in (first, second, third):
-        seen += [int(part.split('"')[0]) for part in page.text.split(f'{BASE}/{component.id}/')[1:]
-                 if part.split('"')[0].isdigit()]
     every = ids + list((await db.scalars(select(Proposal.id).where(
         Proposal.component_id == component.id, Proposal.id.not_in(ids), Proposal.state == "published"))).all())
-    assert sorted(set(seen)) == sorted(every)  # each proposal once over the pages of one shuffle
+    for seed in ("77", "1", "5", "424242", "999999"):  # starts all over the shuffle numbers, some wrap
+        pages = [await client.get(url, params={"order": "random", "seed": seed, "page": str(number)})
+                 for number in (1, 2, 3)]
+        seen = []
+        for page in pages:
+            seen += [int(part.split('"')[0]) for part in page.text.split(f'{BASE}/{component.id}/')[1:]
+                     if part.split('"')[0].isdigit()]
+        assert sorted(seen) == sorted(every), seed  # each proposal exactly once over the pages of one shuffle
+    first = await client.get(url, params={"order": "random", "seed": "77"})
     assert first.text == (await client.get(url, params={"order": "random", "seed": "77"})).text
+    other_seed = (await client.get(url, params={"order": "random", "seed": "78"})).text
+    assert other_seed.split('class="cards"')[1] != first.text.split('class="cards"')[1]
     for hostile in ({"order": "id; DROP TABLE proposals_proposals"}, {"state": "' OR 1=1 --"},
                     {"page": "-5"}, {"seed": "abc"}, {"q": "%_%"}):
         assert (await client.get(url, params=hostile)).status_code == 200
@@ -358,3 +366,34 @@ async def test_a_proposal_hidden_by_reports_disappears_everywhere(client, demo, 
     assert f"/{proposal_id}\"" not in (await client.get(f"{url}/?order=recent")).text
     assert proposal_id not in [row["id"] async for row in services.export_rows(db, component)]
     assert proposal_id not in [doc.resource_id async for doc in services.search_documents(db, component)]
+
+
+async def test_the_proposal_page_costs_the_same_whatever_its_comments_and_supports(app, client, demo, db, citizens,
+                                                                                  count_queries):
+    component = await demo_component(db)
+    await set_phase(db, component, supports_enabled=True)
+    [proposal_id] = await published_proposals(db, component, 1)
+    url = f"{BASE}/{component.id}/{proposal_id}"
+
+    async def cost():
+        with count_queries() as counter:
+            assert (await client.get(url)).status_code == 200
+        return counter
+
+    db.add(Comment(component_id=component.id, resource_type="proposals.proposal", resource_id=proposal_id,
+                   author_id=citizens[1].id, body="El primer comentari", depth=1))
+    await db.commit()
+    await log_in(client, "vei0@example.org")
+    await client.get(url)  # shows (and so writes away) the login's flash message, a one-off
+    few = await cost()
+    for index in range(12):
+        db.add(Comment(component_id=component.id, resource_type="proposals.proposal", resource_id=proposal_id,
+                       author_id=citizens[index % 3].id, body=f"Comentari {index}", depth=1))
+        db.add(Support(component_id=component.id, proposal_id=proposal_id, user_id=(
+            await make_user(db, demo, email=f"suport{index}@example.org", nickname=f"suport{index}")).id))
+    await db.commit()
+    many = await cost()
+    assert many.count == few.count
+    assert many.count <= 8, "\n".join(many.statements)
+    client.cookies.clear()
+    assert (await cost()).count <= 8

@@ -102,3 +102,4 @@ async def test_the_threshold_is_never_exceeded_when_it_may_not_be(engine, regist
     assert results.count("ok") == 5
     rows, _ = await check_counters(db, component, ids)
     assert rows[ids[0]] == 5
+
