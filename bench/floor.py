@@ -28,15 +28,21 @@ from core.web import DB, render
 from plugins.proposals.schemas import ProposalsPhaseSettings, ProposalsSettings
 from plugins.proposals.services import PER_PAGE, Filters, shuffle_start
 
-ORDERS = {
-    "recent": ("", "published_at DESC, id DESC", "p.published_at DESC, p.id DESC"),
-    # The first page of plugins.proposals.services' random order: from the seed's starting number on
-    # (the wrap-around to the beginning, which a first page rarely needs, is left out).
-    "random": ("AND shuffle >= :start", "shuffle, id", "p.shuffle, p.id"),
+PUBLISHED = "SELECT id, shuffle FROM proposals_proposals WHERE component_id = :component_id AND state = 'published'"
+PAGES = {
+    "recent": f"{PUBLISHED} ORDER BY published_at DESC, id DESC LIMIT :limit",
+    # plugins.proposals.services' random order: from the seed's starting number on, then from the
+    # beginning; each part read along the (component, state, shuffle) index, at most 2 x 20 rows sorted.
+    "random": f"""SELECT id FROM (
+        SELECT id, 0 AS lap, shuffle FROM ({PUBLISHED} AND shuffle >= :start ORDER BY shuffle, id LIMIT :limit) a
+        UNION ALL
+        SELECT id, 1 AS lap, shuffle FROM ({PUBLISHED} AND shuffle < :start ORDER BY shuffle, id LIMIT :limit) b
+    ) parts ORDER BY lap, shuffle, id LIMIT :limit""",
 }
+OUTER = {"recent": "p.published_at DESC, p.id DESC", "random": "p.shuffle < :start, p.shuffle, p.id"}
 
-# The page's ids are chosen from the covering indexes (component_id, state, published_at or shuffle)
-# alone; only those twenty rows are read whole, with their authors. The count reads the same index.
+# The page's ids are chosen from the covering indexes (component_id, state, published_at or shuffle,
+# id) alone; only those twenty rows are read whole, with their authors. The count reads the same index.
 QUERY = """
 SELECT c.name AS component_name, c.settings, c.phase_settings, s.slug, s.space_type, s.title AS space_title,
        s.active_phase_id,
@@ -45,10 +51,7 @@ SELECT c.name AS component_name, c.settings, c.phase_settings, s.slug, s.space_t
        p.supports_count, u.name AS author_name, u.deleted_at AS author_deleted_at
 FROM core_components c
 JOIN core_spaces s ON s.id = c.space_id
-LEFT JOIN (
-    SELECT id FROM proposals_proposals WHERE component_id = :component_id AND state = 'published' {where}
-    ORDER BY {inner} LIMIT :limit
-) page ON 1 = 1
+LEFT JOIN ({page}) page ON 1 = 1
 LEFT JOIN proposals_proposals p ON p.id = page.id
 LEFT JOIN core_users u ON u.id = p.author_id
 WHERE c.id = :component_id AND c.component_type = 'proposals' AND c.published AND s.organization_id = :organization_id
@@ -57,11 +60,11 @@ ORDER BY {outer}
 """
 
 STATEMENTS = {
-    order: text(QUERY.format(where=where, inner=inner, outer=outer)).columns(
+    order: text(QUERY.format(page=page, outer=OUTER[order])).columns(
         component_name=JSON, settings=JSON, phase_settings=JSON, space_title=JSON, published_at=UTCDateTime(),
         answer_published_at=UTCDateTime(), author_deleted_at=UTCDateTime(),
     )
-    for order, (where, inner, outer) in ORDERS.items()
+    for order, page in PAGES.items()
 }
 
 

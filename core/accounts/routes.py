@@ -69,7 +69,7 @@ def client_address(request: Request) -> str:
 # ---------------------------------------------------------------- registration
 
 
-def _registration_form(request: Request, organization, data=None) -> Form:  # noqa: ANN001
+def _registration_form(request: Request, organization, data=None) -> Form:
     return Form(Registration, request.app.state.catalogs.gettext, data, context={"age": organization.minimum_age})
 
 
@@ -220,7 +220,7 @@ async def reset(request: Request, db: DB, organization: CurrentOrganization, tok
 # ---------------------------------------------------------------- invitations
 
 
-def _invitation_form(request: Request, organization, data=None, initial=None) -> Form:  # noqa: ANN001
+def _invitation_form(request: Request, organization, data=None, initial=None) -> Form:
     return Form(InvitationAcceptance, request.app.state.catalogs.gettext, data, initial=initial,
                 context={"age": organization.minimum_age})
 
@@ -282,7 +282,7 @@ async def accept_terms(request: Request, db: DB, organization: CurrentOrganizati
 SIGNED_IN = {"permission": "authenticated"}
 
 
-def _settings_page(request: Request, *, preferences=None, password=None, email=None, deletion=None,  # noqa: ANN001
+def _settings_page(request: Request, *, preferences=None, password=None, email=None, deletion=None,
                    avatar_error: str = "", status_code: int = 200) -> Template:
     user = request.state.user
     gettext = request.app.state.catalogs.gettext
@@ -331,7 +331,7 @@ async def change_password(request: Request, db: DB) -> Template | Redirect:
     form = Form(PasswordChange, request.app.state.catalogs.gettext, await form_data(request))
     if validate_with_password(request, form, email=request.state.user.email):
         try:
-            services.change_password(request.state.user, form.result.current_password, form.result.password)
+            await services.change_password(request.state.user, form.result.current_password, form.result.password)
         except services.AccountError as error:
             form.add_error(error.field, _(request, error.message))
         else:

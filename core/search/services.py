@@ -254,9 +254,8 @@ def _full_text(session: AsyncSession, words: list[str]) -> tuple[Any, Any]:
             literal_column("core_search_fts").op("MATCH")(" ".join(f'"{word}"*' for word in words))
         ).subquery()
         return match, match.c.rank
-    simple = literal_column("'simple'")  # written out, so the GIN index on the same expression is used
-    query = func.to_tsquery(simple, " & ".join(f"{word}:*" for word in words))
-    vector = func.to_tsvector(simple, IndexedDocument.terms)
+    query = func.to_tsquery(literal_column("'simple'"), " & ".join(f"{word}:*" for word in words))
+    vector = literal_column("core_search_documents.terms_vector")  # stored by PostgreSQL, see the migrations
     return vector.op("@@")(query), -func.ts_rank(vector, query)
 
 

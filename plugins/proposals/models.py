@@ -26,10 +26,13 @@ class Proposal(Base):
     """An idea a participant (or the organization, if official) puts forward in a component."""
 
     __tablename__ = "proposals_proposals"
+    # The lists' indexes end with the id, so PostgreSQL counts and pages from the index alone (the
+    # moderation filter needs the id); SQLite has the rowid in every index anyway.
     __table_args__ = (
-        Index("ix_proposals_proposals_listing", "component_id", "state", "published_at"),
-        Index("ix_proposals_proposals_shuffled", "component_id", "state", "shuffle"),
-        Index("ix_proposals_proposals_supported", "component_id", "state", "supports_count"),
+        Index("ix_proposals_proposals_listing", "component_id", "state", "published_at", "id"),
+        Index("ix_proposals_proposals_shuffled", "component_id", "state", "shuffle", "id"),
+        Index("ix_proposals_proposals_supported", "component_id", "state", "supports_count", "id"),
+        Index("ix_proposals_proposals_answered", "component_id", "state", "answer_state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
