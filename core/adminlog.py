@@ -47,6 +47,9 @@ ACTIONS = {
     "newsletter.update": N_("changed the newsletter %(target)s"),
     "newsletter.delete": N_("deleted the newsletter %(target)s"),
     "newsletter.send": N_("sent the newsletter %(target)s"),
+    "static_page.create": N_("created the page %(target)s"),
+    "static_page.update": N_("changed the page %(target)s"),
+    "static_page.delete": N_("deleted the page %(target)s"),
 }
 
 

@@ -28,6 +28,8 @@ from core.notifications import services as notification_services
 from core.search import routes as search_routes
 from core.spaces import admin as space_admin
 from core.spaces.schemas import AssemblyDetails
+from core.static_pages import models as static_page_models  # noqa: F401  (tables)
+from core.static_pages import routes as static_page_routes
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
@@ -58,6 +60,7 @@ def register_routes():
         *moderation_routes.ROUTES,
         *newsletter_routes.ROUTES,
         *search_routes.ROUTES,
+        *static_page_routes.ROUTES,
     ]
 
 

@@ -17,6 +17,7 @@ from core.models import Component, Organization, OrganizationHost, Phase, Space,
 from core.organizations import publish_terms
 from core.roles import grant_organization_role
 from core.search import services as search
+from core.static_pages.models import StaticPage
 
 DEMO_SLUG = "demo"
 DEMO_HOSTS = ("localhost", "127.0.0.1")
@@ -105,6 +106,31 @@ ASSEMBLY_DETAILS = {
                   "en": "The first Tuesday of every month, at 7 pm"},
     },
 }
+STATIC_PAGES = [
+    # (slug, title, body); both linked in the footer
+    (
+        "about",
+        {"ca": "Sobre aquest espai", "es": "Sobre este espacio", "en": "About this site"},
+        {"ca": "<p>Vilademo Participa és l'espai on l'Ajuntament i el veïnat decideixen junts: pressupostos, "
+               "plans i consells.</p>",
+         "es": "<p>Vilademo Participa es el espacio donde el Ayuntamiento y el vecindario deciden juntos: "
+               "presupuestos, planes y consejos.</p>",
+         "en": "<p>Vilademo Participa is where the council and its residents decide together: budgets, plans and "
+               "councils.</p>"},
+    ),
+    (
+        "help",
+        {"ca": "Ajuda", "es": "Ayuda", "en": "Help"},
+        {"ca": "<h2>Com participo?</h2><p>Crea un compte, confirma el correu i tria un procés obert. Pots fer "
+               "propostes, donar-hi suport i comentar.</p>",
+         "es": "<h2>¿Cómo participo?</h2><p>Crea una cuenta, confirma el correo y elige un proceso abierto. Puedes "
+               "hacer propuestas, apoyarlas y comentar.</p>",
+         "en": "<h2>How do I take part?</h2><p>Create an account, confirm your e-mail and choose an open process. "
+               "You can make proposals, support them and comment.</p>"},
+    ),
+]
+
+
 ASSEMBLY_MEMBERS = {"consell-de-joves": [("Marta Vidal", "president"), ("laia", "member")]}
 
 
@@ -175,6 +201,9 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
             session.add(component)
             await session.flush()
             await manifest.seed(session, component, locales)
+    for weight, (slug, title, body) in enumerate(STATIC_PAGES):
+        session.add(StaticPage(organization_id=organization.id, slug=slug, title=title, body=body, weight=weight,
+                               show_in_footer=True))
     for pending in registry.call("demo_content", session=session, organization=organization, locales=locales):
         await pending
     await search.rebuild(session, registry, organization)

@@ -21,12 +21,13 @@ from litestar.response import Redirect, Response, Template
 from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import take_flashes
 from core.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, N_, current_locale, negotiate
 from core.models import Organization, OrganizationHost
+from core.static_pages.models import StaticPage
 
 logger = logging.getLogger("participa")
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
@@ -45,10 +46,23 @@ def host_of(scope: Scope) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-async def organization_for_host(session: AsyncSession, host: str) -> Organization | None:
-    return await session.scalar(
-        select(Organization).join(OrganizationHost).where(OrganizationHost.host == host)
-    )
+async def organization_and_footer(session: AsyncSession,
+                                  host: str) -> tuple[Organization | None, list[tuple[str, dict[str, str]]]]:
+    """The organization of a host and the (slug, title) of its static pages linked in the footer.
+
+    One query, the one every request makes anyway: the footer pages are joined to the organization's
+    row (one row per page, few by nature), so every page shows them without a query of its own.
+    """
+    rows = (await session.execute(
+        select(Organization, StaticPage.slug, StaticPage.title).join(OrganizationHost)
+        .outerjoin(StaticPage, and_(StaticPage.organization_id == Organization.id,
+                                    StaticPage.show_in_footer.is_(True)))
+        .where(OrganizationHost.host == host)
+        .order_by(StaticPage.weight, StaticPage.id)
+    )).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [(slug, title) for _, slug, title in rows if slug is not None]
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -89,10 +103,11 @@ class RequestContextMiddleware(ASGIMiddleware):
         async with app.state.sessionmaker() as session:
             state = scope.setdefault("state", {})
             state["db"] = session
-            organization = await organization_for_host(session, host_of(scope))
+            organization, footer_pages = await organization_and_footer(session, host_of(scope))
             if organization is None:
                 raise NotFoundException("No organization is served at this address.")
             state["organization"] = organization
+            state["footer_pages"] = footer_pages
             token = current_locale.set(choose_locale(scope, organization, app.state.settings.default_locale))
             try:
                 await next_app(scope, receive, send)
@@ -123,7 +138,8 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 
 
 def base_context(request: Request) -> dict[str, Any]:
-    """Variables every page has: the organization, languages, navigation and plugin additions."""
+    """Variables every page has: the organization, languages, navigation, the footer's static pages and
+    plugin additions."""
     organization = getattr(request.state, "organization", None)
     registry = request.app.state.registry
     locale = current_locale.get()
@@ -139,6 +155,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "languages": [(code, LANGUAGE_NAMES[code]) for code in available if code in LANGUAGE_NAMES],
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "nav_links": [],
+        "footer_pages": request.state.get("footer_pages", []),
     }
     if organization is not None:
         for links in registry.call("menu_links", request=request, organization=organization):

@@ -35,7 +35,8 @@ class IndexedDocument(Base):
     """What a comment is about: hiding that hides the comment from search too."""
     parent_id: Mapped[int | None]
     path: Mapped[str] = mapped_column(String(500))
-    """Below the component's address ("/12"), or the space's for a space ("")."""
+    """Below the component's address ("/12"), or the space's for a space (""); the whole address of a
+    thing outside any space ("/pages/help")."""
     title: Mapped[dict[str, str]]
     text: Mapped[dict[str, str]]
     """The beginning of the plain text in each language, for the result's excerpt."""

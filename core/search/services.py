@@ -44,6 +44,8 @@ from core.search.models import IndexedDocument
 
 SPACE = "space"
 COMMENT = "comments.comment"
+STATIC_PAGES = "static_pages"
+"""The kind of the organization's own pages (``core.static_pages``), indexed with their whole address."""
 PER_PAGE = 20
 EXCERPT = 300
 MAX_WORDS = 8
@@ -115,6 +117,13 @@ async def remove(session: AsyncSession, resource_type: str, resource_ids: Iterab
             IndexedDocument.resource_type == resource_type, IndexedDocument.resource_id.in_(ids)))
 
 
+async def index_organization_document(session: AsyncSession, organization_id: int,
+                                      document: SearchDocument) -> None:
+    """Add or replace a thing of the organization itself, outside any space (a static page); the caller
+    commits. Its ``path`` is its whole address ("/pages/help"): there is no space or component before it."""
+    await _upsert(session, [document_row(organization_id, None, None, document)])
+
+
 def space_document(space: Space) -> SearchDocument:
     texts: dict[str, list[str]] = {}
     for field in (space.subtitle, space.short_description, space.description):
@@ -134,15 +143,17 @@ async def index_space(session: AsyncSession, space: Space) -> None:
 async def rebuild(session: AsyncSession, registry: Any, organization: Organization) -> int:
     """Index again everything public of an organization (after an upgrade, or a plugin installed);
     returns how many things are indexed. The caller commits."""
-    # Imported here: core.comments indexes through this module.
+    # Imported here: core.comments and core.static_pages index through this module.
     from core.comments.models import Comment
     from core.comments.services import search_document
+    from core.static_pages.services import index_pages
     await session.execute(delete(IndexedDocument).where(IndexedDocument.organization_id == organization.id))
     count = 0
     spaces = (await session.scalars(select(Space).where(Space.organization_id == organization.id))).all()
     for space in spaces:
         await index_space(session, space)
         count += 1
+    count += await index_pages(session, organization)
     components = (await session.scalars(
         select(Component).join(Space).where(Space.organization_id == organization.id)
     )).all()
@@ -218,17 +229,18 @@ class Result:
 
 
 def kinds_of(registry: Any) -> dict[str, str]:
-    """The kinds of things search finds (spaces, each component type with a search, comments), with their
-    untranslated names, for the type filter."""
+    """The kinds of things search finds (spaces, each component type with a search, the organization's
+    static pages, comments), with their untranslated names, for the type filter."""
     kinds = {SPACE: N_("Spaces")}
     kinds.update({name: manifest.title for name, manifest in registry.component_types.items()
                   if manifest.search is not None})
+    kinds[STATIC_PAGES] = N_("Information pages")
     kinds["comments"] = N_("Comments")
     return kinds
 
 
 def kind_of(resource_type: str) -> str:
-    """"space", "comments" or the component type ("proposals" for "proposals.proposal")."""
+    """"space", "comments", "static_pages" or the component type ("proposals" for "proposals.proposal")."""
     return resource_type.split(".", 1)[0]
 
 
@@ -324,6 +336,7 @@ async def search(session: AsyncSession, registry: Any, organization: Organizatio
 
 def _result(registry: Any, document: Any, space_title: dict[str, str] | None, slug: str | None,
             space_type: str | None, component_type: str | None) -> Result:
+    # Without a space (and so without a component) the path is the whole address: "/pages/help".
     url = ""
     if slug is not None and space_type in registry.space_types:
         url = f"/{registry.space_types[space_type].url_prefix}/{slug}"
