@@ -369,7 +369,7 @@ async def _fill(connection: AsyncConnection, rng: random.Random, sizes: Sizes, c
                 "answer_state": None, "answer": {}, "answer_cost": None, "answered_at": None,
                 "answer_published_at": None, "supports_total": received[index], "supports_count": received[index],
                 "created_at": published - timedelta(minutes=rng.uniform(5, 90)), "updated_at": published,
-                "shuffle": rng.randrange(SHUFFLE_RANGE),
+                "shuffle": rng.randrange(SHUFFLE_RANGE), "category_id": None, "scope_id": None,
             }
             luck = rng.random()
             if luck < 0.10:

@@ -36,6 +36,9 @@ from core.richtext import safe
 from core.sessions import SessionConfig
 from core.settings import ROOT, Settings, load_settings, stored_secret
 from core.store import make_store, store_factory
+from core.verifications.acting import ActingMiddleware
+from core.verifications.permissions import AuthorizationRequired
+from core.verifications.routes import authorization_required_page
 from core.web import RequestContextMiddleware, error_page, provide_db, provide_organization, provide_user
 
 CORE_LOCALE = ROOT / "core" / "locale"
@@ -125,7 +128,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     )
     app = Litestar(
         route_handlers=route_handlers,
-        middleware=[MetricsMiddleware(), RequestContextMiddleware(), session_config.middleware, UserMiddleware()],
+        middleware=[MetricsMiddleware(), RequestContextMiddleware(), session_config.middleware, UserMiddleware(),
+                    ActingMiddleware()],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "organization": Provide(provide_organization, sync_to_thread=False),
@@ -136,7 +140,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         ),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax"),
         stores=StoreRegistry(default_factory=store_factory(store)),
-        exception_handlers={HTTPException: error_page, Exception: error_page},
+        exception_handlers={HTTPException: error_page, Exception: error_page,
+                            AuthorizationRequired: authorization_required_page},
         guards=[permission_guard],
         before_send=[security_headers],
         on_shutdown=[engine.dispose, side_engine.dispose],

@@ -11,12 +11,21 @@ from core import backup, exports, health, mail, routes, web
 from core import profiles, uploads
 from core import events, follows  # noqa: F401  (tables)
 from core import outbox
+from core.accounts import inactivity
 from core.accounts import models as account_models  # noqa: F401  (tables)
 from core.accounts import routes as account_routes
+from core.activity import routes as activity_routes
+from core.attachments import models as attachment_models  # noqa: F401  (tables)
+from core.attachments import permissions as attachment_permissions
+from core.attachments import routes as attachment_routes
 from core.admin import routes as admin_routes
 from core.comments import models as comment_models  # noqa: F401  (tables)
 from core.comments import permissions as comment_permissions
 from core.comments import services as comment_services
+from core.groups import models as group_models  # noqa: F401  (tables)
+from core.groups import permissions as group_permissions
+from core.groups import routes as group_routes
+from core.groups import services as group_services
 from core.moderation import permissions as moderation_permissions
 from core.moderation import routes as moderation_routes
 from core.newsletters import models as newsletter_models  # noqa: F401  (tables)
@@ -30,6 +39,31 @@ from core.spaces import admin as space_admin
 from core.spaces.schemas import AssemblyDetails
 from core.static_pages import models as static_page_models  # noqa: F401  (tables)
 from core.static_pages import routes as static_page_routes
+from core.statistics import routes as statistics_routes
+from core.component_exports import models as component_export_models  # noqa: F401  (tables)
+from core.component_exports import routes as component_export_routes
+from core.component_exports import services as component_export_services
+from core.data_downloads import models as data_download_models  # noqa: F401  (tables)
+from core.data_downloads import routes as data_download_routes
+from core.data_downloads import services as data_download_services
+from core.open_data import routes as open_data_routes
+from core.open_data import services as open_data_services
+from core.categories import models as category_models  # noqa: F401  (tables)
+from core.categories import routes as category_routes
+from core.scopes import models as scope_models  # noqa: F401  (tables)
+from core.scopes import routes as scope_routes
+from core.verifications import acting as verification_acting
+from core.verifications import models as verification_models  # noqa: F401  (tables)
+from core.verifications import permissions as verification_permissions
+from core.verifications import routes as verification_routes
+from core.verifications.handlers import BUILTIN as BUILTIN_AUTHORIZATION_HANDLERS
+from core.system import models as system_models  # noqa: F401  (tables)
+from core.system import permissions as system_permissions
+from core.system import routes as system_routes
+from core.process_groups import models as process_group_models  # noqa: F401  (tables)
+from core.process_groups import routes as process_group_routes
+from core.endorsements import models as endorsement_models  # noqa: F401  (tables)
+from core.admin import logo as admin_logo
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.manifest import SpaceType, Task
@@ -61,17 +95,29 @@ def register_routes():
         *newsletter_routes.ROUTES,
         *search_routes.ROUTES,
         *static_page_routes.ROUTES,
+        *activity_routes.ROUTES, *statistics_routes.ROUTES,
+        *group_routes.ROUTES,
+        *component_export_routes.ROUTES,
+        *data_download_routes.ROUTES,
+        *open_data_routes.ROUTES,
+        *scope_routes.ROUTES,
+        *category_routes.ROUTES,
+        *attachment_routes.ROUTES,
+        *verification_routes.ROUTES,
+        system_routes.router, *process_group_routes.ROUTES, *admin_logo.ROUTES,
     ]
 
 
 @hookimpl
 def register_permissions():
-    return {**CORE_RULES, **comment_permissions.RULES, **moderation_permissions.RULES}
+    return {**CORE_RULES, **comment_permissions.RULES, **moderation_permissions.RULES, **group_permissions.RULES,
+            **data_download_routes.RULES,
+            **attachment_permissions.RULES, **verification_permissions.RULES, **system_permissions.RULES}
 
 
 @hookimpl
 def register_event_types():
-    return comment_services.EVENT_TYPES
+    return [*comment_services.EVENT_TYPES, *group_services.EVENT_TYPES]
 
 
 @hookimpl
@@ -87,9 +133,14 @@ def register_tasks(settings):
         Task(name="core.backup", run=backup.backup_task, schedule=crontab(minute="0", hour=str(settings.backup_hour)),
              retries=3, retry_delay=60),
         Task(name="core.delete_expired_entries", run=_delete_expired, schedule=crontab(minute="*/15")),
+        Task(name="core.inactive_accounts", run=inactivity.inactive_accounts_task,
+             schedule=crontab(minute="30", hour="4"), retries=1, retry_delay=600),
         *notification_services.TASKS,
         *newsletter_services.TASKS,
         *outbox.TASKS,
+        *component_export_services.TASKS,
+        *data_download_services.TASKS,
+        *open_data_services.TASKS,
     ]
 
 
@@ -102,4 +153,17 @@ async def _delete_expired(ctx):
 
 @hookimpl
 def menu_links(request, organization):
-    return [(request.app.state.catalogs.gettext(N_("Home")), "/")]
+    return [(request.app.state.catalogs.gettext(N_("Home")), "/"),
+            (request.app.state.catalogs.gettext(N_("Groups")), "/groups")]
+
+
+@hookimpl
+def register_authorization_handlers():
+    """The census and the review of an identity document (``core.verifications``)."""
+    return BUILTIN_AUTHORIZATION_HANDLERS
+
+
+@hookimpl
+def template_context(request):
+    """``acting``: the banner of a staff member acting on behalf of someone (no query)."""
+    return verification_acting.template_context(request)

@@ -208,12 +208,11 @@ def org_create(slug: str, names: tuple[str, ...], hosts: tuple[str, ...], locale
     """Create an organization and invite its first administrator."""
     from core.accounts.mails import render_mail
     from core.accounts.schemas import EMAIL_PATTERN
-    from core.accounts.services import invite
     from core.app import create_app
     from core.db import make_sessionmaker
     from core.i18n import N_
-    from core.organizations import OrganizationError, create_organization
-    from core.roles import grant_organization_role
+    from core.organizations import OrganizationError
+    from core.system.services import found_organization
 
     name = {}
     for item in names:
@@ -228,13 +227,13 @@ def org_create(slug: str, names: tuple[str, ...], hosts: tuple[str, ...], locale
 
     async def run(engine):
         async with make_sessionmaker(engine).begin() as session:
-            organization = await create_organization(
+            # The same service as /system's "New organization" (core.system.services).
+            founded = await found_organization(
                 session, slug=slug, name=name, hosts=list(hosts), minimum_age=minimum_age,
                 locales=[part.strip() for part in locales.split(",") if part.strip()], default_locale=default_locale,
+                admin_email=admin_email, admin_name=admin_name,
             )
-            user, token = await invite(session, organization, admin_email, admin_name or admin_email.split("@")[0],
-                                       default_locale)
-            await grant_organization_role(session, organization.id, user.id, "admin")
+            organization, user, token = founded.organization, founded.admin, founded.token
         subject, text = render_mail(app, organization, user, "invitation", N_("You are invited"),
                                     f"{url_scheme}://{hosts[0].lower()}", token=token)
         await app.state.queue.run_now("core.send_mail", to=user.email, subject=subject, text=text)
@@ -268,6 +267,42 @@ def org_list() -> None:
         hosts = sorted(organization.hosts, key=lambda h: (not h.is_main, h.host))
         click.echo(f"{organization.slug:<24} {translated(organization.name, organization.default_locale):<40} "
                    f"{' '.join(h.host for h in hosts)}")
+
+
+# ---------------------------------------------------------------- the system area
+
+
+@main.group()
+def system() -> None:
+    """The administrators of this install, who log in at /system."""
+
+
+@system.group("admin")
+def system_admin() -> None:
+    """System administrators."""
+
+
+@system_admin.command("create")
+@click.option("--email", required=True, help="Their e-mail, with which they log in at /system.")
+@click.option("--name", default="", help="How the system log names them (default: the start of the e-mail).")
+def system_admin_create(email: str, name: str) -> None:
+    """Create a system administrator; the password is asked twice, or read from PARTICIPA_SYSTEM_ADMIN_PASSWORD."""
+    from core.db import make_sessionmaker
+    from core.system.services import SystemAreaError, create_admin
+
+    password = os.environ.get("PARTICIPA_SYSTEM_ADMIN_PASSWORD")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def run(engine):
+        async with make_sessionmaker(engine).begin() as session:
+            return await create_admin(session, email, name, password)
+
+    try:
+        admin = _run_with_engine(_settings(), run)
+    except SystemAreaError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created the system administrator {admin.email}; they log in at /system/login")
 
 
 # ---------------------------------------------------------------- search
@@ -376,6 +411,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from core import migrations
     from core.db import make_sessionmaker
     from core.demo import create_demo
+    from core.queue import Queue
 
     settings = _settings()
     registry = _registry(settings)
@@ -386,7 +422,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
             await migrations.upgrade(engine, registry, [f"{branch}@head"])
         click.echo("[2/2] writing demo content ...")
         async with make_sessionmaker(engine).begin() as session:
-            await create_demo(session, registry)
+            organization = await create_demo(session, registry)
+        # So that the demo's /open-data offers its file at once, not after the worker's first night.
+        await Queue(settings, registry).run_now("core.build_open_data", organization_id=organization.id)
 
     _run_with_engine(settings, run)
     if no_serve:

@@ -12,10 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import User
 from core.accounts.passwords import hash_password
+from core.categories.demo import seed_categories
 from core.db import utcnow
+from core.groups.demo import seed_groups
+from core.process_groups.demo import seed_process_groups
+from core.events import REGISTRY
 from core.models import Component, Organization, OrganizationHost, Phase, Space, SpaceMember
 from core.organizations import publish_terms
 from core.roles import grant_organization_role
+from core.scopes.demo import scope_space, seed_scopes
 from core.search import services as search
 from core.static_pages.models import StaticPage
 
@@ -158,6 +163,8 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
     existing = await session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
     if existing is not None:
         return existing
+    # Seeds may record what "already happened" (core.activity.services.recorded_earlier): that needs the registry.
+    session.info.setdefault(REGISTRY, registry)
     organization = Organization(
         slug=DEMO_SLUG,
         name={"ca": "Ajuntament de Vilademo", "es": "Ayuntamiento de Vilademo", "en": "Vilademo City Council"},
@@ -179,6 +186,7 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
         await session.flush()
         if role:
             await grant_organization_role(session, organization.id, user.id, role)
+    scopes = await seed_scopes(session, organization)
     for space_type, slug, promoted, title, subtitle in SPACES:
         if space_type not in registry.space_types:
             continue
@@ -191,6 +199,8 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
         await session.flush()
         await _phases(session, space)
         await _members(session, space)
+        scope_space(space, scopes)
+        await seed_categories(session, space)
         for weight, manifest in enumerate(registry.component_types.values()):
             if manifest.seed is None:
                 continue
@@ -204,6 +214,8 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
     for weight, (slug, title, body) in enumerate(STATIC_PAGES):
         session.add(StaticPage(organization_id=organization.id, slug=slug, title=title, body=body, weight=weight,
                                show_in_footer=True))
+    await seed_groups(session, organization)
+    await seed_process_groups(session, organization)
     for pending in registry.call("demo_content", session=session, organization=organization, locales=locales):
         await pending
     await search.rebuild(session, registry, organization)

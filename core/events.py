@@ -24,11 +24,12 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from core.db import Base, utcnow
+from core.models import Component, Space
 from core.settings import LOCALES
 
 logger = logging.getLogger("participa.events")
@@ -39,6 +40,8 @@ _PENDING = "participa.pending_events"
 _COMMITTED = "participa.committed_events"
 
 RESOURCE_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+COMPONENT_PATH = re.compile(r"^/([a-z][a-z0-9-]*)/([^/]+)/([a-z][a-z0-9_]*)/(\d+)(?:/|$)")
+"""Where core mounts every component: /<space prefix>/<space slug>/<component type>/<component id>."""
 
 
 class UnknownEventType(LookupError):
@@ -82,6 +85,12 @@ class Event(Base):
     """Something that happened in an organization, kept with what its notifications need to be shown."""
 
     __tablename__ = "core_events"
+    __table_args__ = (
+        # Public activity reads the newest events of an organization, a space or a person (core/activity).
+        Index("ix_core_events_organization_id_created_at", "organization_id", "created_at", "id"),
+        Index("ix_core_events_space_id_created_at", "space_id", "created_at", "id"),
+        Index("ix_core_events_actor_id_created_at", "actor_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("core_organizations.id", ondelete="CASCADE"), index=True)
@@ -101,6 +110,39 @@ class Event(Base):
     """People told besides the followers (the author of an answered proposal)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("core_spaces.id", ondelete="SET NULL"))
+    """The space it happened in, and ``component_id`` the component (None for a space's own events): set by
+    ``publish`` from the resource, so public activity can check at query time that both are still visible.
+    Neither known (or either deleted since): the event is in nobody's public activity."""
+    component_id: Mapped[int | None] = mapped_column(ForeignKey("core_components.id", ondelete="SET NULL"),
+                                                     index=True)
+
+
+async def place_of(session: AsyncSession, registry: Any, organization_id: int,
+                   resource: Resource) -> tuple[int | None, int | None]:
+    """The (space id, component id) a resource lives in, read from what it is and where its address is.
+
+    A space is its own place; anything of a component has an address below the component's, where core
+    mounts it (``COMPONENT_PATH``), so no plugin has to say it. The component and space usually are in
+    the session already (the request or task loaded them), and then this costs no query. Anything else
+    (a person, the organization's own pages) has no place: (None, None).
+    """
+    if resource.type == "space":
+        space = await session.get(Space, resource.id)
+        return (space.id, None) if space is not None and space.organization_id == organization_id else (None, None)
+    match = COMPONENT_PATH.match(resource.path)
+    if match is None:
+        return None, None
+    prefix, slug, component_type, component_id = match.groups()
+    component = await session.get(Component, int(component_id))
+    if component is None or component.component_type != component_type:
+        return None, None
+    space = await session.get(Space, component.space_id)
+    space_type = registry.space_types.get(space.space_type) if space is not None else None
+    if (space is None or space.organization_id != organization_id or space.slug != slug or space_type is None
+            or space_type.url_prefix != prefix):
+        return None, None
+    return space.id, component.id
 
 
 def _plain(data: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -134,7 +176,9 @@ async def publish(session: AsyncSession, event_type: str, *, organization_id: in
             "or return it from register_event_types"
         )
     title = resource.title if isinstance(resource.title, dict) else {locale: resource.title for locale in LOCALES}
+    space_id, component_id = await place_of(session, registry, organization_id, resource)
     published = Event(
+        space_id=space_id, component_id=component_id,
         organization_id=organization_id, event_type=event_type, message=declared.message or declared.title,
         resource_type=resource.type, resource_id=resource.id, resource_title=dict(title),
         resource_path=resource.path, parents=[list(parent) for parent in resource.parents], actor_id=actor_id,

@@ -9,6 +9,8 @@ A ``dict[str, str]`` field is a text in every language of the organization: one 
 language, named ``<field>.<language>``; ``extra`` may give its ``max_length`` and
 ``"input": "textarea"`` or ``"richtext"`` (sanitised HTML); without a default, the first
 language is required. Several forms can share one HTML form with a ``prefix`` each.
+A field whose options come from the database (a space's categories) gets them through ``choices``:
+it is then a select, and only the values offered pass; with no options at all it is left out.
 Every field is validated on its own, so a person sees every problem at once, and what they
 typed is kept (except passwords).
 """
@@ -144,7 +146,7 @@ class Form:
     def __init__(self, schema: type[msgspec.Struct], gettext: Translate, data: Mapping[str, Any] | None = None,
                  initial: msgspec.Struct | Mapping[str, Any] | None = None,
                  context: Mapping[str, Any] | None = None, locales: Sequence[str] = ("en",),
-                 prefix: str = "") -> None:
+                 prefix: str = "", choices: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> None:
         self.schema = schema
         self._ = gettext
         self.context = dict(context or {})
@@ -152,6 +154,8 @@ class Form:
         self.locales = list(locales)
         """Languages of translated fields, the required one first."""
         self.prefix = prefix
+        self.choices = {name: list(options) for name, options in (choices or {}).items()}
+        """Options read from the database, per field: (value, label already translated)."""
         self.info = typing.cast(mi.StructType, mi.type_info(schema))
         self.submitted = data is not None
         if data is not None:
@@ -207,6 +211,8 @@ class Form:
             raw = raw[-1] if raw else None
         if self.submitted and not isinstance(raw, str):
             raw = None  # a file posted where text was expected is no answer
+        if info.name in self.choices and not self.choices[info.name]:
+            return None, ""  # nothing to choose from: the field is not shown
         if isinstance(kind, mi.BoolType):
             checked = raw in ("on", "true", "1", True)
             if extra.get("must_accept") and not checked:
@@ -219,6 +225,8 @@ class Form:
             if info.required or getattr(kind, "min_length", None):
                 return msgspec.UNSET, self._(MESSAGES["required"])
             return msgspec.UNSET, ""
+        if info.name in self.choices and text not in {value for value, _ in self.choices[info.name]}:
+            return msgspec.UNSET, self._(MESSAGES["choice"])  # an option never offered: a stale or forged value
         if isinstance(kind, mi.StrType):
             if kind.min_length is not None and len(text) < kind.min_length:
                 return msgspec.UNSET, self._(MESSAGES["too_short"], limit=kind.min_length)
@@ -284,7 +292,9 @@ class Form:
         for info in self.info.fields:
             spec = describe(info.type)
             kind, optional, extra = spec.kind, spec.optional, spec.extra
-            input_kind = _input_kind(kind, extra)
+            if info.name in self.choices and not self.choices[info.name]:
+                continue
+            input_kind = "select" if info.name in self.choices else _input_kind(kind, extra)
             label = self._label(spec.title or info.name.replace("_", " ").capitalize())
             help_text = self._(spec.description) if spec.description else ""
             if isinstance(kind, mi.DictType):
@@ -308,7 +318,7 @@ class Form:
                 required=not optional and (info.required or bool(getattr(kind, "min_length", None))
                                            or bool(extra.get("must_accept"))),
                 error=self.errors.get(info.name, ""),
-                choices=self._choices(kind, extra),
+                choices=self.choices.get(info.name) or self._choices(kind, extra),
                 autocomplete=extra.get("autocomplete", ""),
                 max_length=getattr(kind, "max_length", None),
             ))

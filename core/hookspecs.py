@@ -54,6 +54,11 @@ def register_permissions():
 
 
 @hookspec
+def register_authorization_handlers():
+    """Return the AuthorizationHandlers (ways a person proves who they are) this plugin provides."""
+
+
+@hookspec
 def register_commands(cli):
     """Add click commands or groups to the ``participa`` command line."""
 
@@ -74,3 +79,12 @@ def menu_links(request, organization):
 @hookspec
 def demo_content(session, organization, locales):
     """Write realistic demo content for an organization (awaitable); called by ``participa demo``."""
+
+
+# ---------------------------------------------------------------- people's data
+
+
+@hookspec
+def personal_data(session, user):
+    """Return (awaitable) a dict of table name to rows (dicts): what this plugin keeps about ``user``, for
+    the download of all their data."""

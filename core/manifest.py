@@ -50,6 +50,10 @@ class EventType(msgspec.Struct, kw_only=True, frozen=True):
     message: str = ""
     """Untranslated text of its notifications, with placeholders: ``%(actor)s`` (who acted),
     ``%(resource)s`` (the resource's title) and the keys of the event's data. Empty: the title."""
+    public: bool = False
+    """Shown in public activity (the organization's, a space's and the actor's profile, core/activity) while
+    what it is about stays visible; its ``message`` must then read well for anybody ("commented on"), not
+    only for the person told ("replied to your comment")."""
 
     def __post_init__(self) -> None:
         if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", self.name):
@@ -65,6 +69,10 @@ class Export(msgspec.Struct, kw_only=True, frozen=True):
 
     name: str
     rows: Callable[..., Any]
+    public: bool = False
+    """Whether it goes into the organization's open data (``core.open_data``): then its rows must hold only
+    what anybody may see on the site (published, not hidden by moderation: ``not_hidden``) and no personal
+    data (no e-mail; a name only where the site shows it). Admins' exports of a component hold every export."""
 
     def __post_init__(self) -> None:
         _check_name("export", self.name)
@@ -85,6 +93,9 @@ class SearchDocument(msgspec.Struct, kw_only=True, frozen=True):
     """The resource this one belongs to (a comment's proposal): hidden with it."""
     published_at: datetime | None = None
     """For the search's date filter and order."""
+    scope_id: int | None = None
+    """Its scope (``core.scopes``: a district, a theme), for the search's scope filter; without one, the
+    scope of its space applies."""
 
 
 class Statistic(msgspec.Struct, kw_only=True, frozen=True):
@@ -122,6 +133,28 @@ class Commentable(msgspec.Struct, kw_only=True, frozen=True):
     """Whether people may report it to the space's moderators (its comments are reportable anyway)."""
 
 
+class Attachable(msgspec.Struct, kw_only=True, frozen=True):
+    """A kind of resource of a component that takes attachments (documents and a gallery of images).
+
+    ``load`` is the same function as ``Commentable.load``: a ``ResourceInfo``, or None when the id is
+    no resource of this kind in that component. Core serves a resource's files only to who may see it
+    (``visible``, or its author and the space's admins when it is not). ``author_may_attach(session,
+    registry, component, resource_id, user)`` says whether its author may add and remove files now (a
+    draft, an edit window); None means only the space's admins manage its files. The component's
+    settings may override the limits with fields named ``attachments_max_files`` (0: authors attach
+    nothing) and ``attachments_max_megabytes``.
+    """
+
+    resource_type: str
+    """``<component type>.<thing>``."""
+    load: Callable[..., Any]
+    author_may_attach: Callable[..., Any] | None = None
+    max_files: int = 5
+    """How many files one resource may have, unless the component's settings say otherwise."""
+    max_megabytes: int = 10
+    """The largest file, unless the component's settings say otherwise (never above core.uploads' limit)."""
+
+
 class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     """A participation tool that an admin can switch on in a space.
 
@@ -154,8 +187,14 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     """``participants(component_ids)``: a SELECT of the ids of the people who took part (authors,
     supporters...) in the components whose ids the SELECT ``component_ids`` gives, used as a subquery
     (newsletters to a space's participants). Core adds who commented."""
+    participants_in_scopes: Callable[..., Any] | None = None
+    """``participants_in_scopes(scope_ids)``: a SELECT of the ids of the people who took part with things of
+    the scopes whose ids the SELECT ``scope_ids`` gives (authors and supporters of proposals about a
+    district, in a city-wide space too), used as a subquery (newsletters by scope)."""
     commentable: tuple[Commentable, ...] = ()
     """Its resources that take comments and reports (core.comments, core.moderation)."""
+    attachable: tuple[Attachable, ...] = ()
+    """Its resources that take attachments and galleries (core.attachments)."""
 
     def __post_init__(self) -> None:
         _check_name("component type", self.name)
@@ -172,6 +211,13 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
                                     f"'{self.name}.thing'")
         if len(set(kinds)) != len(kinds):
             raise ManifestError(f"component type {self.name!r}: a commentable resource type is declared twice")
+        attachable = [item.resource_type for item in self.attachable]
+        for kind in attachable:
+            if not re.match(rf"^{self.name}\.[a-z][a-z0-9_]*$", kind):
+                raise ManifestError(f"component type {self.name!r}: attachable {kind!r} must look like "
+                                    f"'{self.name}.thing'")
+        if len(set(attachable)) != len(attachable):
+            raise ManifestError(f"component type {self.name!r}: an attachable resource type is declared twice")
 
     def default_settings(self) -> dict[str, Any]:
         return msgspec.to_builtins(self.settings())

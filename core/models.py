@@ -6,12 +6,15 @@ Every table of core is prefixed ``core_``; plugins prefix theirs with their name
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, relationship, utcnow
+
+if TYPE_CHECKING:
+    from core.uploads import Upload
 
 
 class Organization(Base):
@@ -94,8 +97,15 @@ class Space(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     """What only spaces of this type have, as the space type's ``details`` Struct (an assembly's purpose...)."""
     """Held on the space, so "one active phase" needs no rule and reading it needs no query."""
+    hero_upload_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_uploads.id", ondelete="SET NULL", use_alter=True))
+    """The image shown on top of the space's page and on its card (``core.attachments``)."""
+    scope_id: Mapped[int | None] = mapped_column(ForeignKey("core_scopes.id"), index=True)
+    """The district, neighbourhood or theme it is about (``core.scopes``); a scope with spaces is not deleted."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    hero: Mapped[Upload | None] = relationship("Upload", foreign_keys=[hero_upload_id])
+    """Load it with ``selectinload(Space.hero)`` where a page shows it."""
     components: Mapped[list[Component]] = relationship(back_populates="space", order_by="Component.weight")
     phases: Mapped[list[Phase]] = relationship(
         back_populates="space", order_by="Phase.weight", foreign_keys="Phase.space_id"

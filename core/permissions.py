@@ -30,6 +30,8 @@ class Actor:
     user: User | None
     organization: Organization | None
     roles: Roles
+    system_admin: Any = None
+    """The install's administrator of a /system session (core.system); never set on an organization's pages."""
 
     @property
     def organization_admin(self) -> bool:
@@ -81,7 +83,7 @@ async def actor_of(connection: ASGIConnection) -> Actor:
             roles = Roles(state.organization_roles, state.space_roles)
         else:
             roles = Roles(state.organization_roles, await space_roles(state.db, user.id))
-        actor = Actor(user=user, organization=organization, roles=roles)
+        actor = Actor(user=user, organization=organization, roles=roles, system_admin=state.get("system_admin"))
         state.actor = actor
     return actor
 

@@ -19,6 +19,7 @@ import pluggy
 from core import hookspecs
 from core.manifest import ComponentManifest, EventType, ManifestError, PluginInfo, SpaceType, Task
 from core.settings import Settings
+from core.verifications.handlers import AuthorizationHandler
 
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("core", "core.builtin"),
@@ -98,6 +99,10 @@ class Registry:
             self._unique(self.tasks, task.name, plugin, "task")
             self.tasks[task.name] = task
         self.routes: list[tuple[str, Any]] = list(self._collect("register_routes", None))
+        self.authorization_handlers: dict[str, AuthorizationHandler] = {}
+        for plugin, handler in self._collect("register_authorization_handlers", AuthorizationHandler):
+            self._unique(self.authorization_handlers, handler.name, plugin, "authorization handler")
+            self.authorization_handlers[handler.name] = handler
         self.permissions: dict[str, Any] = {}
         for impl in self.manager.hook.register_permissions.get_hookimpls():
             for action, rule in (impl.function() or {}).items():

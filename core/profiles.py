@@ -17,8 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import User
+from core.activity.services import timeline
+from core.groups.services import groups_of_person
 from core.i18n import current_locale
 from core.web import DB, CurrentOrganization, render
+
+PROFILE_ACTIVITY = 5
+"""The latest public activity of the person shown on their profile; the rest is at /profiles/<nickname>/activity."""
 
 
 async def find_profile(db: AsyncSession, organization_id: int, nickname: str) -> User | None:
@@ -37,7 +42,10 @@ async def profile(request: Request, db: DB, organization: CurrentOrganization, n
     if person is None:
         raise NotFoundException()
     return render(request, "profiles/profile.html", person=person,
-                  member_since=format_skeleton("yMMMM", person.created_at, locale=current_locale.get()))
+                  member_since=format_skeleton("yMMMM", person.created_at, locale=current_locale.get()),
+                  groups=await groups_of_person(db, person.id),
+                  activity=(await timeline(db, request.app.state.registry, request.app.state.catalogs.gettext,
+                                           organization.id, actor_id=person.id, limit=PROFILE_ACTIVITY)).entries)
 
 
 ROUTES = [profile]

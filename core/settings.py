@@ -10,6 +10,7 @@ later on a request.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from pathlib import Path
@@ -61,14 +62,24 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Addresses whose X-Forwarded-For/-Proto headers are believed (the TLS-terminating proxy)."""
     session_max_age: int = 7200
     """Seconds of inactivity after which a session expires."""
+    inactive_account_days: int = 730
+    """Days without logging in after which a person is warned that their account will be deleted; 0: never."""
+    inactivity_warning_days: int = 30
+    """Days between that warning and the deletion, unless the person logs in meanwhile."""
     reports_to_hide: int = 3
     """Reports from different people after which a comment or other content is hidden until a moderator reviews it."""
+    system_host: str = ""
+    """A host name of no organization where the system area (/system) answers too; /system also answers on every organization's host."""
     backup_dir: str = ""
     """Where backups go; empty: <data_dir>/backups."""
     backup_retention_days: int = 14
     """Backup files older than this many days are deleted after each daily backup."""
     backup_hour: int = 3
     """Hour of the day (0-23, UTC) at which the worker runs the daily backup."""
+    export_retention_days: int = 7
+    """Days an export of a component, prepared for its admins, can be downloaded before it is deleted."""
+    data_download_retention_days: int = 7
+    """Days a person's download of all their data stays available before it is deleted."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Least severe log level written."""
     log_json: bool = True
@@ -102,11 +113,21 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         # of every session write or of the daily backup's pruning, or the database's integers.
         if not 1 <= self.backup_retention_days <= MAX_RETENTION_DAYS:
             errors.append(f"backup_retention_days: must be between 1 and {MAX_RETENTION_DAYS}")
+        for name in ("export_retention_days", "data_download_retention_days"):
+            if not 1 <= getattr(self, name) <= MAX_RETENTION_DAYS:
+                errors.append(f"{name}: must be between 1 and {MAX_RETENTION_DAYS}")
+        if not 0 <= self.inactive_account_days <= MAX_RETENTION_DAYS:
+            errors.append(f"inactive_account_days: must be between 0 (never) and {MAX_RETENTION_DAYS}")
+        if not 1 <= self.inactivity_warning_days <= 365:
+            errors.append("inactivity_warning_days: must be between 1 and 365")
         if not 60 <= self.session_max_age <= MAX_SESSION_AGE:
             errors.append(f"session_max_age: must be at least 60 seconds and at most {MAX_SESSION_AGE} "
                           "(a year)")
         if not 1 <= self.reports_to_hide <= MAX_REPORTS_TO_HIDE:
             errors.append(f"reports_to_hide: must be between 1 and {MAX_REPORTS_TO_HIDE}")
+        if self.system_host and not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", self.system_host):
+            errors.append("system_host: must be a lowercase host name without scheme, port or path "
+                          "(system.participa.example)")
         if self.theme != "default" and not any((root / self.theme).is_dir() for root in self._theme_roots()):
             errors.append(f"theme: no folder named {self.theme!r} in {', '.join(map(str, self._theme_roots()))}")
         if errors:

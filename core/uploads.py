@@ -1,4 +1,4 @@
-"""Files people upload (avatars today; logos, hero images, attachments, identity documents later).
+"""Files people upload: avatars, hero images of spaces, attachments (``core.attachments``).
 
 Every feature that accepts a file goes through here, so the rules are written once:
 
@@ -7,7 +7,10 @@ Every feature that accepts a file goes through here, so the rules are written on
   before it is parsed.
 - **Type.** The real type is sniffed from the first bytes (magic numbers). The file name and the
   browser's ``Content-Type`` are never believed: HTML renamed ``photo.png`` is refused. Each kind
-  has an allow-list; SVG is never accepted (it is a document that can carry script).
+  has an allow-list; SVG is never accepted (it is a document that can carry script). Documents are
+  sniffed too: a PDF must end like one and name no script, launch action or embedded file; an
+  ODT or DOCX is a zip whose manifest says so and that holds no macros; a text file is UTF-8
+  without control characters or markup (HTML renamed ``notes.txt`` is refused).
 - **Images are re-encoded with Pillow**, which is why Pillow is a dependency: checking a file's
   header proves nothing (a GIF can end with HTML, a JPEG can carry GPS coordinates in EXIF),
   and decoding the pixels and writing a brand-new file is the only safe way to accept an image.
@@ -22,7 +25,10 @@ Every feature that accepts a file goes through here, so the rules are written on
 - **Serving.** ``file_response`` sends a stored file with ``nosniff``, a sandboxing CSP and a
   ``Content-Disposition`` (inline for images, attachment otherwise). Public files are served by
   ``/uploads/{key}`` within the request's organization; private ones by
-  ``/uploads/private/{key}``, to their logged-in owner only (rule ``upload.read``).
+  ``/uploads/private/{key}``, to their logged-in owner only (rule ``upload.read``). Files of a
+  *guarded* purpose (``guard``: attachments, hero images) belong to something that not everybody
+  may see (a private space, a draft proposal): they are served by ``/uploads/guarded/{key}``
+  only when the purpose's check says this person may see what the file belongs to.
 - **Backups** include the uploads folder (see ``core.backup``).
 """
 
@@ -33,6 +39,8 @@ import os
 import re
 import secrets
 import unicodedata
+import zipfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,8 +70,14 @@ MAX_PIXELS = 40_000_000
 need gigabytes of memory). Pillow's own ``Image.MAX_IMAGE_PIXELS`` guard stays on behind this one."""
 
 JPEG, PNG, WEBP, GIF, PDF = "image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"
+ODT = "application/vnd.oasis.opendocument.text"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TEXT = "text/plain"
 IMAGE_TYPES = frozenset({JPEG, PNG, WEBP, GIF})
-EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf"}
+DOCUMENT_TYPES = frozenset({PDF, ODT, DOCX, TEXT})
+EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf", ODT: ".odt", DOCX: ".docx", TEXT: ".txt"}
+LABELS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WebP", GIF: "GIF", PDF: "PDF", ODT: "ODT", DOCX: "DOCX", TEXT: "TXT"}
+"""How a type is named to people next to a download link (the names are the same in every language)."""
 PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", GIF: "GIF"}
 REENCODED_AS = {JPEG: JPEG, PNG: PNG, WEBP: WEBP, GIF: PNG}
 """What each accepted image type is written as (GIF: its first frame, as PNG)."""
@@ -74,6 +88,8 @@ MESSAGES = {
     "too_large": N_("The file is larger than %(megabytes)s MB."),
     "too_many_pixels": N_("The image is too large: it may have at most %(megapixels)s million pixels."),
     "damaged": N_("The file could not be read: it may be damaged or incomplete. Try another one."),
+    "active": N_("This PDF contains scripts, launch actions or embedded files, which are not accepted: "
+                 "save it again as a plain PDF."),
 }
 
 
@@ -103,7 +119,13 @@ KINDS = {
                   N_("This file type is not accepted: upload a JPEG, PNG, WebP or GIF image.")),
     "document": Kind(IMAGE_TYPES | {PDF}, 10 * MEGABYTE,
                      N_("This file type is not accepted: upload a PDF document or a JPEG, PNG, WebP or GIF image.")),
+    # Attachments of spaces and of what people write: documents to read, images for a gallery.
+    "attachment": Kind(IMAGE_TYPES | DOCUMENT_TYPES, 10 * MEGABYTE,
+                       N_("This file type is not accepted: upload a PDF, ODT, DOCX or plain text document, or a "
+                          "JPEG, PNG, WebP or GIF image.")),
 }
+THUMBNAIL_BOX = (480, 360)
+"""Gallery thumbnails fit in this box; the full image keeps the kind's box."""
 
 
 class UploadRefused(Exception):
@@ -148,14 +170,21 @@ class Upload(Base):
 
     @property
     def url(self) -> str:
-        return f"/uploads/private/{self.key}" if self.private else f"/uploads/{self.key}"
+        if self.private:
+            return f"/uploads/private/{self.key}"
+        return f"/uploads/guarded/{self.key}" if self.purpose in GUARDS else f"/uploads/{self.key}"
+
+    @property
+    def type_label(self) -> str:
+        """"PDF", "JPEG"...: what a person sees next to a download link."""
+        return LABELS.get(self.content_type, self.content_type)
 
     @property
     def is_image(self) -> bool:
         return self.content_type in IMAGE_TYPES
 
 
-PERSONAL_PURPOSES = frozenset({"avatar"})
+PERSONAL_PURPOSES = frozenset({"avatar", "identity_document"})
 """Purposes whose files are deleted when their owner deletes the account."""
 
 
@@ -186,6 +215,62 @@ def sniff(head: bytes) -> str | None:
     if head.startswith(b"%PDF-"):
         return PDF
     return None
+
+
+MAX_ZIP_ENTRIES = 2000
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
+MARKUP = re.compile(r"<\s*[!?/a-zA-Z]")
+
+
+def sniff_document(data: bytes) -> str | None:
+    """The document type of a whole file that announces no image or PDF: an ODT, a DOCX or plain text.
+
+    ODT and DOCX are zip files: what makes one an ODT is its first entry ``mimetype`` holding that
+    type, a DOCX its ``[Content_Types].xml`` naming a word-processing main part. Anything else in a
+    zip (an archive, a spreadsheet, a macro-enabled document) is not accepted.
+    """
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = archive.infolist()
+                if not entries or len(entries) > MAX_ZIP_ENTRIES:
+                    return None
+                names = {entry.filename for entry in entries}
+                if any(name.startswith(("Basic/", "Scripts/")) or name.lower().endswith("vbaproject.bin")
+                       for name in names):
+                    return None  # macros: a document that runs code when it is opened
+                if entries[0].filename == "mimetype" and entries[0].file_size < 100:
+                    if archive.read("mimetype").strip() == ODT.encode():
+                        return ODT
+                    return None
+                if "[Content_Types].xml" in names and "word/document.xml" in names:
+                    if archive.getinfo("[Content_Types].xml").file_size > MEGABYTE:
+                        return None  # a manifest is a few KB; this one would expand like a bomb
+                    types = archive.read("[Content_Types].xml")
+                    if b"wordprocessingml.document.main+xml" in types and b"macroEnabled" not in types:
+                        return DOCX
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError, EOFError):
+            return None
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(char) < 32 and char not in "\t\n\r\f" for char in text) or "\x7f" in text:
+        return None
+    if MARKUP.search(text):
+        return None  # HTML, SVG or XML under a .txt name: a browser could be talked into running it
+    return TEXT
+
+
+def _pdf_is_passive(data: bytes) -> bool:
+    """Whether a PDF names none of the things that make a reader run code or open other files.
+
+    Names may be written with #xx escapes (/J#61vaScript), so they are decoded first. This reads what
+    is not compressed; the real protection is that a PDF is only ever served as a download, in a sandbox.
+    """
+    decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda match: bytes([int(match.group(1), 16)]), data)
+    return PDF_ACTIVE.search(decoded) is None
 
 
 UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*;]+')
@@ -248,30 +333,44 @@ def reencode(data: bytes, content_type: str, box: tuple[int, int]) -> tuple[byte
     return output.getvalue(), target, image.width, image.height
 
 
-async def check(file: UploadFile | str | None, kind: str, box: tuple[int, int] | None = None) -> Checked:
-    """Validate an uploaded file for a kind ("image", "document"); UploadRefused says what is wrong.
+async def check(file: UploadFile | str | None, kind: str, box: tuple[int, int] | None = None,
+                max_bytes: int | None = None) -> Checked:
+    """Validate an uploaded file for a kind ("image", "document", "attachment"); UploadRefused says what is wrong.
 
     ``file`` is what the form holds under the field's name: a browser that sends no file sends
     an empty string there. ``box`` shrinks images further than the kind does (an avatar needs
-    no 2048 pixels).
+    no 2048 pixels); ``max_bytes`` lowers the kind's size limit (a component's setting).
     """
     rules = KINDS[kind]
     if not isinstance(file, UploadFile):
         raise UploadRefused(MESSAGES["missing"])
-    data = await read_limited(file, rules.max_bytes)
+    data = await read_limited(file, min(rules.max_bytes, max_bytes or rules.max_bytes))
     if not data:
         raise UploadRefused(MESSAGES["empty"])
     content_type = sniff(data[:16])
+    if content_type is None and rules.types & {ODT, DOCX, TEXT}:
+        content_type = sniff_document(data)
     if content_type not in rules.types:
         raise UploadRefused(rules.refused)
     if content_type == PDF:
         # A PDF cannot be re-encoded; it is only ever served as a download, in a sandbox.
         if b"%%EOF" not in data[-1024:]:
             raise UploadRefused(MESSAGES["damaged"])
+        if not _pdf_is_passive(data):
+            raise UploadRefused(MESSAGES["active"])
         return Checked(data, PDF, clean_name(file.filename, PDF))
+    if content_type in DOCUMENT_TYPES:
+        return Checked(data, content_type, clean_name(file.filename, content_type))
     content, stored_type, width, height = await anyio.to_thread.run_sync(
         reencode, data, content_type, box or rules.max_box)
     return Checked(content, stored_type, clean_name(file.filename, stored_type), width, height)
+
+
+async def thumbnail(image: Checked, box: tuple[int, int] = THUMBNAIL_BOX) -> Checked:
+    """A smaller copy of an image that was already checked (a gallery's thumbnail), with the same name."""
+    content, stored_type, width, height = await anyio.to_thread.run_sync(reencode, image.content,
+                                                                          image.content_type, box)
+    return Checked(content, stored_type, image.original_name, width, height)
 
 
 # ---------------------------------------------------------------- storage
@@ -370,8 +469,11 @@ def content_disposition(upload: Upload) -> str:
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(upload.original_name, safe='')}"
 
 
-def file_response(files: Storage, upload: Upload) -> File:
-    """Send a stored file: its own type, never sniffed by the browser, and unable to run anything."""
+def file_response(files: Storage, upload: Upload, cache_control: str | None = None) -> File:
+    """Send a stored file: its own type, never sniffed by the browser, and unable to run anything.
+
+    ``cache_control`` replaces the default (a year for public files, nothing kept for private ones).
+    """
     path = files.path_of(upload)
     if not path.is_file():
         raise NotFoundException()
@@ -380,10 +482,12 @@ def file_response(files: Storage, upload: Upload) -> File:
         content_disposition_type="inline" if upload.is_image else "attachment",
         headers={
             "content-disposition": content_disposition(upload),
+            **({"content-type": "text/plain; charset=utf-8"} if upload.content_type == TEXT else {}),
             "x-content-type-options": "nosniff",
             "content-security-policy": "default-src 'none'; sandbox",
             # Public files never change under their random key; private ones are not kept anywhere.
-            "cache-control": "private, no-store" if upload.private else "public, max-age=31536000, immutable",
+            "cache-control": cache_control or (
+                "private, no-store" if upload.private else "public, max-age=31536000, immutable"),
             "cross-origin-resource-policy": "same-origin",
         },
     )
@@ -407,11 +511,31 @@ PUBLIC_FILE = {"permission": "public", "skip_session": True, "exclude_from_csrf"
 """No session and no CSRF cookie: a public file's response carries no cookie, so caches may keep it."""
 
 
+Guard = Callable[[Request, Upload], Awaitable[bool]]
+GUARDS: dict[str, Guard] = {}
+"""Purposes whose files are served only to who may see what they belong to, with the check for each."""
+
+
+def guard(purpose: str) -> Callable[[Guard], Guard]:
+    """Register the check of a guarded purpose: ``await check(request, upload)`` says whether this
+    request may see the thing the file belongs to (``core.attachments`` guards its files this way)."""
+    def register(check: Guard) -> Guard:
+        GUARDS[purpose] = check
+        return check
+
+    return register
+
+
+GUARDED_CACHE = "private, max-age=300"
+"""A guarded file may stop being visible (its space made private): no shared cache keeps it, and a
+browser asks again after five minutes."""
+
+
 @get("/uploads/{key:str}", opt=PUBLIC_FILE, include_in_schema=False)
 async def public_file(request: Request, key: FromPath[str]) -> File:
-    """A public file (an avatar) of this organization; a private one is not found here, even by its owner."""
+    """A public file (an avatar) of this organization; a private or guarded one is not found here."""
     upload = await _find(request, key)
-    if upload.private:
+    if upload.private or upload.purpose in GUARDS:
         raise NotFoundException()
     return file_response(storage(request.app.state.settings), upload)
 
@@ -428,4 +552,16 @@ async def private_file(request: Request, key: FromPath[str]) -> File:
     return file_response(storage(request.app.state.settings), upload)
 
 
-ROUTES = [public_file, private_file]
+@get("/uploads/guarded/{key:str}", opt={"permission": "public"}, include_in_schema=False)
+async def guarded_file(request: Request, key: FromPath[str]) -> File:
+    """A file of something not everybody may see (an attachment of a private space, a draft's image):
+    served only when its purpose's check says this person may see that thing; else 404, as for a
+    file that does not exist."""
+    upload = await _find(request, key)
+    check = GUARDS.get(upload.purpose)
+    if upload.private or check is None or not await check(request, upload):
+        raise NotFoundException()
+    return file_response(storage(request.app.state.settings), upload, cache_control=GUARDED_CACHE)
+
+
+ROUTES = [public_file, private_file, guarded_file]

@@ -92,6 +92,13 @@ def choose_locale(scope: Scope, organization: Organization | None, default: str)
     return negotiate(_header(scope, b"accept-language"), available, fallback)
 
 
+def system_host(scope: Scope, host: str, settings: Any) -> bool:
+    """Whether this is the system area (core.system) on ``PARTICIPA_SYSTEM_HOST``, a host of no organization:
+    only there does a request go on without an organization."""
+    return (bool(settings.system_host) and host == settings.system_host.lower()
+            and bool(scope["route_handler"].opt.get("system_area")))
+
+
 class RequestContextMiddleware(ASGIMiddleware):
     """Opens the request's database session, finds its organization and sets its locale."""
 
@@ -103,8 +110,9 @@ class RequestContextMiddleware(ASGIMiddleware):
         async with app.state.sessionmaker() as session:
             state = scope.setdefault("state", {})
             state["db"] = session
-            organization, footer_pages = await organization_and_footer(session, host_of(scope))
-            if organization is None:
+            host = host_of(scope)
+            organization, footer_pages = await organization_and_footer(session, host)
+            if organization is None and not system_host(scope, host, app.state.settings):
                 raise NotFoundException("No organization is served at this address.")
             state["organization"] = organization
             state["footer_pages"] = footer_pages
@@ -156,6 +164,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "nav_links": [],
         "footer_pages": request.state.get("footer_pages", []),
+        "session_seconds": request.app.state.settings.session_max_age,
     }
     if organization is not None:
         for links in registry.call("menu_links", request=request, organization=organization):
@@ -191,7 +200,9 @@ def error_page(request: Request, exc: Exception) -> Response[Any]:
     status = exc.status_code if isinstance(exc, HTTPException) else 503 if isinstance(exc, STORE_DOWN) else 500
     if status == 401 and request.method == "GET":
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"/account/login?{urlencode({'next': path})}", status_code=303)
+        handler = request.scope.get("route_handler")  # the system area has a login page of its own
+        login = handler.opt.get("login_path", "/account/login") if handler is not None else "/account/login"
+        return Redirect(f"{login}?{urlencode({'next': path})}", status_code=303)
     if isinstance(exc, STORE_DOWN):  # an outage, not a bug: one line per request, no traceback
         logger.warning("Redis (sessions, rate limits or queue) unreachable on %s: %s", request.url.path, exc)
     elif status >= 500:

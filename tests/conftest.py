@@ -28,6 +28,7 @@ from core.demo import create_demo
 from core.models import Organization, OrganizationHost
 from core.plugins import Registry
 from core.settings import Settings, load_settings
+from tests.mailbox import Inbox, smtp_server
 
 PG_URL = os.environ.get("PARTICIPA_TEST_DATABASE_URL", "")
 DEMO_HOST = "vilademo.test"
@@ -119,9 +120,26 @@ def database_url(session_dir: Path) -> Iterator[str]:
     drop_database(url)
 
 
+MAIL_FROM = "Vilademo <participa@vilademo.test>"
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path / "data", database_url)
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) catching what the test sends."""
+    mailbox = Inbox()
+    with smtp_server(mailbox) as controller:
+        mailbox.port = controller.port
+        yield mailbox
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+    """Mail goes to the ``inbox`` SMTP server in tests marked ``mail``; elsewhere to files in the data folder."""
+    mail = {}
+    if request.node.get_closest_marker("mail"):
+        inbox = request.getfixturevalue("inbox")
+        mail = {"mail_url": f"smtp://127.0.0.1:{inbox.port}", "mail_from": MAIL_FROM}
+    return make_settings(tmp_path / "data", database_url, **mail)
 
 
 @pytest.fixture

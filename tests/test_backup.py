@@ -34,6 +34,7 @@ from core.models import Backup, Component, Organization, OrganizationHost, Space
 from core.plugins import Registry
 from core.queue import Queue
 from plugins.pages.models import Page
+from plugins.proposals.models import Proposal
 from tests.conftest import PG_URL, drop_database, make_settings, new_database_url, run_async
 
 SECRET = "backup-secret-" + "x" * 40
@@ -92,6 +93,8 @@ async def _change_everything(url: str) -> None:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine).begin() as session:
+            # A category in use cannot go (its proposals' foreign key has no ON DELETE): unfile them first.
+            await session.execute(update(Proposal).values(category_id=None))
             await session.execute(delete(Space).where(Space.slug == "pressupostos-2027"))  # cascades to pages
             await session.execute(update(Organization).where(Organization.slug == "demo")
                                   .values(name={"ca": "Nom canviat"}))
@@ -207,6 +210,79 @@ def test_backing_up_a_missing_database_fails_and_leaves_nothing_behind(tmp_path)
     assert list(settings.backup_path.glob("*")) == []
     if not PG_URL:  # a backup must not create an empty database where none was
         assert not Path(make_url(url).database).exists()
+
+
+def test_backups_taken_while_people_write_restore_to_a_consistent_state(populated, tmp_path):
+    """On the backend under test (pg_dump on PostgreSQL): each transaction writes an organization and
+    its host, two tables; every backup must restore to a prefix of those transactions, whole."""
+    url = populated.effective_database_url
+    stop, written, errors = threading.Event(), [0], []
+
+    async def write() -> None:
+        engine = make_engine(url)
+        try:
+            while not stop.is_set():
+                number = written[0] + 1
+                async with make_sessionmaker(engine).begin() as session:
+                    organization = Organization(slug=f"w{number:06d}", name={"ca": f"Poble {number}"})
+                    session.add(organization)
+                    await session.flush()
+                    session.add(OrganizationHost(organization_id=organization.id, host=f"w{number:06d}.test",
+                                                 is_main=True))
+                written[0] = number
+        except Exception as exc:  # noqa: BLE001  (reported below: the writer must never be blocked out by a backup)
+            errors.append(exc)
+        finally:
+            await engine.dispose()
+
+    thread = threading.Thread(target=lambda: run_async(write()))
+    thread.start()
+
+    def wait_for_rows(more_than: int) -> None:
+        deadline = time.monotonic() + 60
+        while written[0] <= more_than and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert written[0] > more_than, errors or "the writer made no progress"
+
+    backups = []
+    try:
+        done = 20
+        for _ in range(3):
+            wait_for_rows(done)
+            at_least = written[0]
+            backups.append((at_least, make_backup(populated, tmp_path / f"backups-{len(backups)}")))
+            done = written[0] + 1  # the writer may have committed one it has not counted yet
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not errors
+
+    async def written_pairs(restored_url: str) -> tuple[list[int], list[int]]:
+        engine = make_engine(restored_url)
+        try:
+            async with engine.connect() as connection:
+                slugs = (await connection.scalars(select(Organization.slug).where(Organization.slug.like("w%"))
+                                                  .order_by(Organization.slug))).all()
+                hosts = (await connection.scalars(
+                    select(OrganizationHost.host).join(Organization).where(Organization.slug.like("w%"))
+                    .order_by(OrganizationHost.host))).all()
+            return [int(slug[1:]) for slug in slugs], [int(host[1:7]) for host in hosts]
+        finally:
+            await engine.dispose()
+
+    counts = []
+    for index, (at_least, path) in enumerate(backups):
+        restored = make_settings(tmp_path / f"restored-{index}", new_database_url(tmp_path, f"restored{index}"))
+        try:
+            restore_backup(restored, path)
+            organizations, hosts = run_async(written_pairs(restored.effective_database_url))
+        finally:
+            drop_database(restored.effective_database_url)
+        # Every transaction committed before the backup began, none half: no organization without its host.
+        assert len(organizations) >= at_least and organizations == list(range(1, len(organizations) + 1))
+        assert hosts == organizations
+        counts.append(len(organizations))
+    assert counts == sorted(set(counts))  # each backup holds more than the one before
 
 
 # ---------------------------------------------------------------- SQLite online backups

@@ -26,28 +26,15 @@ from core.notifications.models import NotificationPreference
 from core.outbox import OutboxMessage
 from core.roles import grant_organization_role
 from plugins.proposals.models import Proposal, Support
-from tests.conftest import OTHER_HOST, make_settings, other_organization
-from tests.mailbox import Inbox, smtp_server
+from tests.conftest import OTHER_HOST, other_organization
 from tests.test_accounts import csrf, make_user
 from tests.test_notifications import log_in, translated_in
+
+pytestmark = pytest.mark.mail  # real mail, caught by the inbox fixture's SMTP server
 
 SUBJECT = {"ca": "Notícies de març", "es": "Noticias de marzo"}
 BODY = {"ca": '<p>Hola veïnat!</p><ul><li>Pressupostos</li></ul><p><a href="/processes/pressupostos-2027">Vota</a></p>',
         "es": "<p>¡Hola vecindario!</p>"}
-
-
-@pytest.fixture
-def inbox():
-    mailbox = Inbox()
-    with smtp_server(mailbox) as controller:
-        mailbox.port = controller.port
-        yield mailbox
-
-
-@pytest.fixture
-def settings(tmp_path, database_url, inbox):
-    return make_settings(tmp_path / "data", database_url, mail_url=f"smtp://127.0.0.1:{inbox.port}",
-                         mail_from="Vilademo <participa@vilademo.test>")
 
 
 @pytest.fixture

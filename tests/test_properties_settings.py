@@ -73,6 +73,12 @@ VALID = {
     "disabled_plugins": st.lists(item, max_size=3),
     "trusted_proxies": st.lists(item, max_size=3),
     "session_max_age": st.integers(60, settings_module.MAX_SESSION_AGE),
+    "inactive_account_days": st.integers(0, settings_module.MAX_RETENTION_DAYS),
+    "inactivity_warning_days": st.integers(1, 365),
+    "export_retention_days": st.integers(1, settings_module.MAX_RETENTION_DAYS),
+    "data_download_retention_days": st.integers(1, settings_module.MAX_RETENTION_DAYS),
+    # A host name as the setting takes it: lowercase letters, digits, dots and hyphens.
+    "system_host": st.one_of(st.just(""), st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?", fullmatch=True)),
     "reports_to_hide": st.integers(1, settings_module.MAX_REPORTS_TO_HIDE),
     "backup_dir": text,
     "backup_retention_days": st.integers(1, settings_module.MAX_RETENTION_DAYS),

@@ -444,3 +444,36 @@ def test_with_redis_down_the_app_answers_clearly_and_recovers_by_itself(tmp_path
         assert not [record for record in records if record["level"] in ("ERROR", "CRITICAL")]
     finally:
         drop_database(url)
+
+
+def test_an_account_mail_asked_for_while_the_queue_is_down_is_sent_once_it_is_back(tmp_path, private_redis):
+    """Only the queue's Redis is down (sessions live in the database): the reset link is promised,
+    written to the outbox, and delivered once the queue answers again, exactly once."""
+    url = new_database_url(tmp_path, "queue")
+    try:
+        run_async(prepare(url, Registry(make_settings(tmp_path / "prep", url)), people=1))
+        inbox = Inbox()
+        with smtp_server(inbox) as smtp, LiveServer(
+            tmp_path / "server", url, queue_url=private_redis.url(1), mail_url=f"smtp://127.0.0.1:{smtp.port}",
+            mail_from="Vilademo <participa@vilademo.test>",
+        ) as server:
+            server.start()
+            visitor = httpx.Client(timeout=30, headers={"accept-language": "en"})
+            private_redis.kill()
+            form = visitor.get(server.url + "/account/password/forgot")
+            asked = visitor.post(server.url + "/account/password/forgot", data={
+                "_csrf_token": token_of(form.text), "email": "veina0@example.org"}, follow_redirects=False)
+            assert asked.status_code == 303 and asked.headers["location"] == "/account/login"
+            assert run_async(outbox_rows(url)) == {"pending": 1}
+            visitor.close()
+
+            private_redis.start()  # empty: the prompt to send was never queued
+            server.start_worker()
+            settings = make_settings(server.data_dir, url, queue_immediate=False, queue_url=private_redis.url(1))
+            run_async(Queue(settings, Registry(settings)).enqueue("core.send_outbox"))  # the minute's schedule
+            wait_for(lambda: run_async(outbox_rows(url)) == {"sent": 1}, timeout=60, what="the reset mail sent")
+            server.stop()
+        [message] = inbox.messages()
+        assert message["To"] == "veina0@example.org" and "/account/password/reset/" in message.get_content()
+    finally:
+        drop_database(url)

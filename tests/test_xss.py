@@ -5,6 +5,7 @@ forms are covered as soon as a page links to them.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -25,6 +26,9 @@ PAYLOADS = (
 DESTRUCTIVE = ("/account/logout", "/account/delete")
 
 
+THEME_SCRIPT = re.compile(r"^/static/js/[a-z_]+(\.[0-9a-f]+)?\.js$")
+
+
 class PageParser(HTMLParser):
     """Links, forms, and every piece of active markup in a page."""
 
@@ -37,8 +41,9 @@ class PageParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):  # noqa: ANN001
         attributes = dict(attrs)
-        if tag == "script":
-            self.active.append("<script>")
+        # The theme's own script (static/js/, loaded with defer and nothing else) is the only one allowed.
+        if tag == "script" and not (set(attributes) == {"src", "defer"} and THEME_SCRIPT.match(attributes["src"] or "")):
+            self.active.append(f"<script {attributes}>")
         for name, value in attrs:
             if name.startswith("on"):
                 self.active.append(f"<{tag} {name}=...>")

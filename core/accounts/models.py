@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, relationship, utcnow
@@ -35,10 +35,15 @@ class User(Base):
     terms_accepted_version: Mapped[int | None]
     newsletter_consent_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    inactivity_warned_at: Mapped[datetime | None]
+    """When the person was told their unused account would be deleted (core.accounts.inactivity); a login clears it."""
     blocked_at: Mapped[datetime | None]
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None]
     """Set when the person deleted their account: the row stays (what they did still counts), anonymised."""
+    managed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A participant without an account of their own (no e-mail, no password), who takes part through
+    staff at a municipal desk (``core.verifications.managed``); nobody logs in as them."""
     avatar_upload_id: Mapped[int | None] = mapped_column(
         # use_alter: core_uploads also points here (its owner), and the two tables must still sort.
         ForeignKey("core_uploads.id", ondelete="SET NULL", use_alter=True))

@@ -6,10 +6,10 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from core.accounts import services
-from core.accounts.mails import render_mail, send_to_user
+from core.accounts.mails import render_mail, send_to_user, write_to_outbox
 from core.accounts.passwords import password_problem
 from core.accounts.schemas import (
     Deletion,
@@ -167,6 +167,17 @@ async def login(request: Request, db: DB, organization: CurrentOrganization) -> 
 async def logout(request: Request) -> Redirect:
     log_out(request)
     return Redirect("/", status_code=303)
+
+
+@post("/account/session", opt={"permission": "authenticated", "terms_exempt": True})
+async def keep_session(request: Request) -> Response[None] | Redirect:
+    """"Stay logged in" from the inactivity warning: loading the session for this request renewed it.
+
+    The warning's script asks for JSON and gets 204; without the script the form comes back to the page.
+    """
+    if "application/json" in request.headers.get("accept", ""):
+        return Response(None, status_code=204)
+    return Redirect(safe_next((await form_data(request)).get("next")), status_code=303)
 
 
 # ---------------------------------------------------------------- forgotten password
@@ -386,8 +397,8 @@ async def change_email(request: Request, db: DB, organization: CurrentOrganizati
                 user = request.state.user
                 subject, text = render_mail(request.app, organization, user, "change_email",
                                             N_("Confirm your new e-mail"), str(request.base_url), token=token)
-                await request.app.state.queue.enqueue("core.send_mail", to=services.normalise_email(
-                    form.result.email), subject=subject, text=text)
+                await write_to_outbox(request, user, "change_email", to=services.normalise_email(form.result.email),
+                           subject=subject, text=text)
             # The same answer when the address is taken: nobody learns who is registered.
             flash(request, _(request, N_("We have sent a link to your new e-mail. The change happens when you open it.")))
             return Redirect("/account/settings", status_code=303)
@@ -431,7 +442,7 @@ async def delete_account(request: Request, db: DB) -> Template | Redirect:
     return _settings_page(request, deletion=form, status_code=400)
 
 
-ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, forgot_page,
-          forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms, settings_page,
+ROUTES = [register_page, register, registered, confirm_page, confirm, login_page, login, logout, keep_session,
+          forgot_page, forgot, reset_page, reset, invitation_page, accept_invitation, terms_page, accept_terms, settings_page,
           save_preferences, change_password, upload_avatar, remove_avatar, change_email, email_change_page,
           confirm_email_change, delete_account]

@@ -26,6 +26,7 @@ from core.notifications.services import forget_person
 from core.ratelimit import Counters, RateLimit
 from core.roles import OrganizationRole, SpaceRole
 from core.uploads import Checked, Storage
+from core.verifications.services import forget_person as forget_verifications
 
 
 async def _in_thread(function: Any, *args: Any) -> Any:
@@ -218,6 +219,7 @@ async def authenticate(session: AsyncSession, limits: Limits, organization: Orga
     if needs_rehash(user.password_hash):
         user.password_hash = await _in_thread(hash_password, password)
     user.last_login_at = utcnow()
+    user.inactivity_warned_at = None  # back in time: the warned deletion is off
     return user
 
 
@@ -329,6 +331,11 @@ async def delete_account(session: AsyncSession, user: User, current_password: st
     picture (and every other file about them, ``PERSONAL_PURPOSES``) is deleted."""
     if not await _in_thread(verify_password, user.password_hash, current_password):
         raise AccountError("current_password", N_("This is not your current password."))
+    await anonymise(session, user, files)
+
+
+async def anonymise(session: AsyncSession, user: User, files: Storage) -> None:
+    """What deleting an account does, whoever asks for it (the person, or the inactivity rule)."""
     user.avatar_upload_id = None
     await session.flush()
     await files.remove_personal(session, user.id)
@@ -336,9 +343,10 @@ async def delete_account(session: AsyncSession, user: User, current_password: st
     await session.execute(delete(SpaceRole).where(SpaceRole.user_id == user.id))
     await session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     await forget_person(session, user.id)  # follows, notifications and mail not yet sent
+    await forget_verifications(session, user.id)  # the identity's digest stays bound to this row
     user.name, user.nickname = "", f"deleted_{user.id}"
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.password_hash = None
-    user.newsletter_consent_at = user.confirmed_at = user.last_login_at = None
+    user.newsletter_consent_at = user.confirmed_at = user.last_login_at = user.inactivity_warned_at = None
     user.blocked_reason = None
     user.deleted_at = utcnow()

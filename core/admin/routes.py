@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 
-from core.accounts.mails import render_mail
+from core.accounts.mails import render_mail, write_to_outbox
 from core.accounts.models import User
 from core.accounts.routes import form_data
 from core.admin import schemas, services
@@ -21,6 +21,7 @@ from core.i18n import N_
 from core.models import Organization
 from core.organizations import terms_in_force
 from core.roles import ORGANIZATION_ROLES, organization_roles
+from core.uploads import KINDS
 from core.web import DB, CurrentOrganization, render
 
 MANAGE_USERS = {"permission": "organization.manage_users"}
@@ -81,7 +82,7 @@ async def invite(request: Request, db: DB, organization: CurrentOrganization) ->
             await db.commit()
             subject, text = render_mail(request.app, organization, user, "invitation", N_("You are invited"),
                                         str(request.base_url), token=token)
-            await request.app.state.queue.enqueue("core.send_mail", to=user.email, subject=subject, text=text)
+            await write_to_outbox(request, user, "invitation", to=user.email, subject=subject, text=text)
             flash(request, _(request, N_("The invitation is on its way to %(email)s."), email=user.email))
             return Redirect("/admin/users", status_code=303)
     found, total, roles = await services.search_users(db, organization)
@@ -178,14 +179,15 @@ async def publish_terms(request: Request, db: DB, organization: CurrentOrganizat
 @get("/admin/appearance", opt=ADMIN)
 async def appearance_page(request: Request, organization: CurrentOrganization) -> Template:
     initial = {"primary_color": organization.primary_color, "secondary_color": organization.secondary_color}
-    return render(request, "admin/appearance.html", form=_form(request, schemas.Appearance, initial=initial))
+    return render(request, "admin/appearance.html", form=_form(request, schemas.Appearance, initial=initial),
+                  logo_kind=KINDS["image"])
 
 
 @post("/admin/appearance", opt=ADMIN)
 async def change_appearance(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
     form = _form(request, schemas.Appearance, await form_data(request))
     if not form.validate():
-        return render(request, "admin/appearance.html", form=form, status_code=400)
+        return render(request, "admin/appearance.html", form=form, logo_kind=KINDS["image"], status_code=400)
     await services.change_appearance(db, organization, request.state.user, form.result.primary_color,
                                      form.result.secondary_color)
     await db.commit()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.accounts.models import User
 from core.db import Base, relationship, utcnow
+from core.groups.models import UserGroup
 
 IN_FAVOUR, NEUTRAL, AGAINST = 1, 0, -1
 UP, DOWN = 1, -1
@@ -26,7 +27,7 @@ class Comment(Base):
     resource_id: Mapped[int]
     author_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
     user_group_id: Mapped[int | None]
-    """The group the author wrote on behalf of (reserved: groups do not exist yet)."""
+    """The group (core.groups) the author wrote on behalf of. A plain integer: see the user groups revision."""
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("core_comments.id", ondelete="CASCADE"))
     root_id: Mapped[int | None] = mapped_column(ForeignKey("core_comments.id", ondelete="CASCADE"), index=True)
     """The top-level comment of the thread (None for a top-level comment): a page of the thread is its
@@ -42,6 +43,9 @@ class Comment(Base):
     deleted_at: Mapped[datetime | None]
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    user_group: Mapped[UserGroup | None] = relationship(
+        primaryjoin="foreign(Comment.user_group_id) == UserGroup.id", lazy="joined", viewonly=True)
+    """Shown with the author in the thread, so it comes with the comment (one join, no query)."""
 
 
 class CommentVersion(Base):

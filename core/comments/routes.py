@@ -25,6 +25,7 @@ from core.comments import services
 from core.comments.models import Comment
 from core.comments.schemas import EditForm
 from core.forms import Form
+from core.groups import services as group_services
 from core.i18n import N_
 from core.manifest import ComponentManifest, ResourceInfo
 from core.models import Component
@@ -84,10 +85,10 @@ async def _answerable(request: Request, comment: Comment) -> None:
 
 def _form_page(request: Request, component: Component, resource: ResourceInfo, form: Form, *, heading: str,
                action: str, button: str, hidden: dict[str, Any], parent: Comment | None = None,
-               status_code: int = 200) -> Template:
+               status_code: int = 200, groups: Any = ()) -> Template:
     return render(
         request, "comments/form.html", component=component, space=component.space, resource=resource, form=form,
-        heading=heading, action=action, button=button, hidden=hidden, parent=parent,
+        heading=heading, action=action, button=button, hidden=hidden, parent=parent, groups=groups,
         parent_html=services.format_body(parent.body) if parent else "",
         closed=services.closed_reason(request.app.state.registry, component), status_code=status_code,
     )
@@ -127,7 +128,8 @@ async def create_comment(request: Request, db: DB, component: CurrentComponent) 
             try:
                 comment = await services.create_comment(
                     db, registry, component, user, resource_type, resource_id, form.result.body,
-                    form.result.alignment.value, parent)
+                    form.result.alignment.value, parent,
+                    user_group_id=group_services.parse_group_id(data.get(services.FORM_PREFIX + "user_group_id")))
             except services.CommentError as error:
                 form.add_error("__all__", _(request, error.message))
             except ResourceNotFound:
@@ -141,7 +143,8 @@ async def create_comment(request: Request, db: DB, component: CurrentComponent) 
         hidden["parent_id"] = parent.id
     return _form_page(request, component, resource, form, heading=_(request, N_("Reply")) if parent else
                       _(request, N_("Add a comment")), action=f"{_base(request, component)}/comments",
-                      button=_(request, N_("Publish")), hidden=hidden, parent=parent, status_code=400)
+                      button=_(request, N_("Publish")), hidden=hidden, parent=parent, status_code=400,
+                      groups=await group_services.author_groups(db, request.state.user))
 
 
 @get("/comments/{comment_id:int}/reply", opt=WRITE)
@@ -154,6 +157,7 @@ async def reply_page(request: Request, component: CurrentComponent, comment_id: 
         heading=_(request, N_("Reply")), action=f"{_base(request, component)}/comments",
         button=_(request, N_("Publish")), parent=parent,
         hidden={"resource_type": parent.resource_type, "resource_id": parent.resource_id, "parent_id": parent.id},
+        groups=await group_services.author_groups(request.state.db, request.state.user),
     )
 
 

@@ -30,6 +30,7 @@ from core.comments.schemas import ALIGNMENTS, MAX_LENGTH, CommentForm
 from core.db import dialect_insert, utcnow
 from core.events import Resource, publish
 from core.follows import Follow
+from core.groups import services as groups
 from core.forms import Form
 from core.i18n import N_
 from core.manifest import EventType, ResourceInfo, SearchDocument
@@ -52,7 +53,7 @@ OWN_VOTE = N_("You cannot vote on your own comment.")
 
 EVENT_TYPES = [
     EventType(name="comments.comment_created", title=N_("New comments on what I follow"),
-              message=N_("%(actor)s commented on %(resource)s")),
+              message=N_("%(actor)s commented on %(resource)s"), public=True),
     EventType(name="comments.reply_received", title=N_("Replies to my comments"),
               message=N_("%(actor)s replied to your comment on %(resource)s")),
 ]
@@ -136,12 +137,13 @@ async def _changeable(session: AsyncSession, comment: Comment) -> None:
 
 async def create_comment(session: AsyncSession, registry: Any, component: Component, author: User,
                          resource_type: str, resource_id: int | None, body: str, alignment: str = "neutral",
-                         parent: Comment | None = None) -> Comment:
+                         parent: Comment | None = None, user_group_id: int | None = None) -> Comment:
     """Add a comment (or a reply to ``parent``) to a visible resource of the component; the caller commits.
 
     Raises ``ResourceNotFound`` for a resource that is not this component's or may not be seen, and
-    ``CommentError`` when comments are closed or the parent cannot be answered. Followers of the
-    resource hear of it, and so does the author of the comment answered.
+    ``CommentError`` when comments are closed, the parent cannot be answered or the author does not
+    belong to the group they write on behalf of (``user_group_id``). Followers of the resource hear of
+    it, and so does the author of the comment answered.
     """
     resource = await visible_resource(session, registry, component, resource_type, resource_id)
     assert resource_id is not None
@@ -159,8 +161,11 @@ async def create_comment(session: AsyncSession, registry: Any, component: Compon
             depth, parent_id = parent.depth, parent.parent_id
         else:
             depth, parent_id = parent.depth + 1, parent.id
+    if user_group_id is not None and not await groups.may_act_for(session, author, user_group_id):
+        raise CommentError(groups.NOT_A_MEMBER)
     comment = Comment(
         component_id=component.id, resource_type=resource_type, resource_id=resource_id, author_id=author.id,
+        user_group_id=user_group_id,
         parent_id=parent_id, root_id=root_id, depth=depth, body=clean_body(body),
         alignment=ALIGNMENTS.get(alignment, 0), created_at=utcnow(),
     )
@@ -343,6 +348,8 @@ class Thread:
     user: User | None
     form: Any = None
     max_depth: int = MAX_DEPTH
+    groups: list[Any] = field(default_factory=list)
+    """The groups the reader may write on behalf of (core.groups), offered in the form."""
 
 
 async def load_thread(session: AsyncSession, registry: Any, component: Component, resource_type: str,
@@ -398,8 +405,12 @@ async def thread_for(request: Any, component: Component, resource_type: str, res
     except ValueError:
         page = 1
     user = request.state.get("user")
-    return await load_thread(request.state.db, request.app.state.registry, component, resource_type, resource_id,
-                             user=user, page=page, form=comment_form(request.app.state.catalogs.gettext) if user else None)
+    thread = await load_thread(request.state.db, request.app.state.registry, component, resource_type, resource_id,
+                               user=user, page=page,
+                               form=comment_form(request.app.state.catalogs.gettext) if user else None)
+    if user is not None and not thread.closed:
+        thread.groups = await groups.author_groups(request.state.db, user)
+    return thread
 
 
 def comment_form(gettext: Any, data: Any = None) -> Form:

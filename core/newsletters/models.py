@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
 
-RECIPIENT_KINDS = ("all", "followers", "participants")
+RECIPIENT_KINDS = ("all", "followers", "participants", "scopes")
 
 
 class Newsletter(Base):
@@ -31,8 +31,8 @@ class Newsletter(Base):
     body: Mapped[dict[str, str]]
     """Sanitised rich text, per language."""
     recipients: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    """Who it goes to, as the admin chose: ``{"kind": "all" | "followers" | "participants",
-    "space_ids": [...]}``; empty until chosen."""
+    """Who it goes to, as the admin chose: ``{"kind": "all" | "followers" | "participants" | "scopes",
+    "space_ids": [...], "scope_ids": [...]}``; empty until chosen."""
     recipients_count: Mapped[int] = mapped_column(default=0)
     """How many people it was sent to (its deliveries), counted when it was sent."""
     sent_count: Mapped[int] = mapped_column(default=0)

@@ -21,6 +21,7 @@ from core.models import Organization
 from core.newsletters import services
 from core.newsletters.models import Newsletter
 from core.newsletters.schemas import RECIPIENT_LABELS, NewsletterForm, RecipientsForm, SampleMailForm
+from core.scopes import services as scope_services
 from core.spaces.admin import locales_of
 from core.web import DB, CurrentOrganization, render
 
@@ -98,6 +99,7 @@ async def _newsletter_page(request: Request, db: DB, organization: Organization,
                       status_code=status_code)
     return render(request, "admin/newsletters/sent.html", newsletter=newsletter, author=author,
                   spaces=await services.chosen_spaces(db, organization, newsletter), kinds=RECIPIENT_LABELS,
+                  scopes=await services.chosen_scopes(db, organization, newsletter),
                   outbox=await services.outbox_progress(db, newsletter))
 
 
@@ -187,10 +189,13 @@ async def send_test(request: Request, db: DB, organization: CurrentOrganization,
 
 
 async def _recipients_page(request: Request, db: DB, organization: Organization, newsletter: Newsletter,
-                           form: Form, space_ids: list[str], status_code: int = 200) -> Template:
+                           form: Form, space_ids: list[str], status_code: int = 200,
+                           scope_ids: list[str] | None = None) -> Template:
     return render(request, "admin/newsletters/recipients.html", newsletter=newsletter, form=form,
                   spaces=await services.spaces_to_choose(db, organization), space_ids=space_ids,
-                  space_types=request.app.state.registry.space_types, status_code=status_code)
+                  space_types=request.app.state.registry.space_types, status_code=status_code,
+                  scopes=scope_services.choices(await scope_services.scopes_of(db, organization), "")[1:],
+                  scope_ids=scope_ids or [])
 
 
 @get("/admin/newsletters/{newsletter_id:int}/recipients", opt=ADMIN)
@@ -202,7 +207,8 @@ async def recipients(request: Request, db: DB, organization: CurrentOrganization
     chosen = newsletter.recipients or {}
     form = _form(request, RecipientsForm, initial={"kind": chosen.get("kind", "all")})
     return await _recipients_page(request, db, organization, newsletter, form,
-                                  [str(space_id) for space_id in chosen.get("space_ids", [])])
+                                  [str(space_id) for space_id in chosen.get("space_ids", [])],
+                                  scope_ids=[str(scope_id) for scope_id in chosen.get("scope_ids", [])])
 
 
 @post("/admin/newsletters/{newsletter_id:int}/recipients", opt=ADMIN)
@@ -214,20 +220,25 @@ async def choose_recipients(request: Request, db: DB, organization: CurrentOrgan
         return _refused(request, newsletter, services.NewsletterError(services.NOT_A_DRAFT))
     data = await request.form()
     space_ids = [str(value) for value in data.getall("space_ids", [])]
+    scope_ids = [str(value) for value in data.getall("scope_ids", [])]
     form = _form(request, RecipientsForm, {"kind": data.get("kind")})
     if form.validate():
         if not all(value.isdigit() and len(value) < 10 for value in space_ids):
             form.add_error("space_ids", _(request, N_("Choose spaces from the list.")))
+        elif not all(value.isdigit() and len(value) < 10 for value in scope_ids):
+            form.add_error("scope_ids", _(request, N_("Choose scopes from the list.")))
         else:
             try:
                 await services.choose_recipients(db, organization, newsletter, form.result.kind,
-                                                 [int(value) for value in space_ids])
+                                                 [int(value) for value in space_ids],
+                                                 [int(value) for value in scope_ids])
             except services.NewsletterError as error:
                 form.add_error(error.field, _(request, error.message))
             else:
                 await db.commit()
                 return _back(newsletter, "/confirm")
-    return await _recipients_page(request, db, organization, newsletter, form, space_ids, status_code=400)
+    return await _recipients_page(request, db, organization, newsletter, form, space_ids, status_code=400,
+                                  scope_ids=scope_ids)
 
 
 @get("/admin/newsletters/{newsletter_id:int}/confirm", opt=ADMIN)
@@ -241,6 +252,7 @@ async def confirm(request: Request, db: DB, organization: CurrentOrganization,
         return _back(newsletter, "/recipients")
     return render(request, "admin/newsletters/confirm.html", newsletter=newsletter, kinds=RECIPIENT_LABELS,
                   spaces=await services.chosen_spaces(db, organization, newsletter),
+                  scopes=await services.chosen_scopes(db, organization, newsletter),
                   count=await services.count_recipients(db, request.app.state.registry, organization, newsletter))
 
 

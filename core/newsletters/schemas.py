@@ -13,6 +13,7 @@ RECIPIENT_LABELS = {
     "all": N_("Everyone who accepted the newsletter"),
     "followers": N_("Those of them who follow the spaces chosen below"),
     "participants": N_("Those of them who took part in the spaces chosen below"),
+    "scopes": N_("Those of them concerned by the scopes chosen below"),
 }
 
 
@@ -29,9 +30,10 @@ class NewsletterForm(msgspec.Struct, kw_only=True):
 
 
 class RecipientsForm(msgspec.Struct, kw_only=True):
-    """Who gets it; the spaces are checkboxes beside it (``space_ids``), checked by the services."""
+    """Who gets it; the spaces and the scopes are checkboxes beside it (``space_ids``, ``scope_ids``), checked by
+    the services."""
 
-    kind: Annotated[Literal["all", "followers", "participants"], Meta(
+    kind: Annotated[Literal["all", "followers", "participants", "scopes"], Meta(
         title=N_("Send it to"),
         description=N_("Only people with a confirmed e-mail who accepted the newsletter get it."),
         extra={"labels": RECIPIENT_LABELS},

@@ -33,6 +33,7 @@ from core.newsletters.schemas import NewsletterForm
 from core.notifications.mails import locale_of, site_url, unsubscribe_user_id
 from core.outbox import OutboxMessage
 from core.richtext import plain_text
+from core.scopes.models import Scope
 from core.settings import Settings
 
 PER_PAGE = 25
@@ -96,6 +97,16 @@ async def chosen_spaces(session: AsyncSession, organization: Organization, newsl
         return []
     return (await session.scalars(
         select(Space).where(Space.organization_id == organization.id, Space.id.in_(ids)).order_by(Space.id)
+    )).all()
+
+
+async def chosen_scopes(session: AsyncSession, organization: Organization, newsletter: Newsletter) -> Sequence[Scope]:
+    """The scopes of the recipients' choice (none unless it is by scope)."""
+    ids = (newsletter.recipients or {}).get("scope_ids") or []
+    if not ids:
+        return []
+    return (await session.scalars(
+        select(Scope).where(Scope.organization_id == organization.id, Scope.id.in_(ids)).order_by(Scope.code)
     )).all()
 
 
@@ -175,10 +186,32 @@ def participants(registry: Any, spaces: Select[Any]) -> list[Select[Any]]:
     return found
 
 
+def concerned_by_scopes(registry: Any, organization_id: int, scope_ids: Sequence[int]) -> list[Select[Any]]:
+    """SELECTs of the ids of the people concerned by these scopes of the organization, or by a scope inside
+    one of them (a district's neighbourhoods, today's and those added later): who follows or took part in
+    a space of those scopes, and who took part with things of those scopes anywhere (a proposal about the
+    district in a city-wide process), as each component type names them (``participants_in_scopes``)."""
+    chosen = select(Scope.id).where(Scope.organization_id == organization_id, Scope.id.in_(list(scope_ids)))
+    tree = chosen.cte("chosen_scopes", recursive=True)
+    # UNION, not UNION ALL: it ends even on a cycle of parents, which the services never let happen.
+    tree = tree.union(select(Scope.id).where(Scope.organization_id == organization_id, Scope.parent_id == tree.c.id))
+    scopes = select(tree.c.id)
+    spaces = select(Space.id).where(Space.organization_id == organization_id, Space.scope_id.in_(scopes))
+    found = [select(Follow.user_id).where(Follow.resource_type == "space", Follow.resource_id.in_(spaces)),
+             *participants(registry, spaces)]
+    for manifest in registry.component_types.values():
+        if manifest.participants_in_scopes is not None:
+            found.append(manifest.participants_in_scopes(scopes))
+    return found
+
+
 def _chosen(registry: Any, organization_id: int, recipients: dict[str, Any]) -> list[Any]:
     kind = recipients.get("kind")
     if kind == "all":
         return []
+    if kind == "scopes":
+        return [or_(*(User.id.in_(part) for part in concerned_by_scopes(
+            registry, organization_id, recipients.get("scope_ids") or [])))]
     # The organization's own spaces only, whatever ids were stored.
     spaces = select(Space.id).where(Space.organization_id == organization_id,
                                     Space.id.in_(recipients.get("space_ids") or []))
@@ -203,11 +236,22 @@ async def count_recipients(session: AsyncSession, registry: Any, organization: O
 
 
 async def choose_recipients(session: AsyncSession, organization: Organization, newsletter: Newsletter, kind: str,
-                            space_ids: Sequence[int]) -> None:
-    """Keep who a draft goes to: everyone, or the followers or the participants of some of the spaces."""
+                            space_ids: Sequence[int], scope_ids: Sequence[int] = ()) -> None:
+    """Keep who a draft goes to: everyone, the followers or the participants of some of the spaces, or the
+    people concerned by some of the scopes (``concerned_by_scopes``)."""
     _require_draft(newsletter)
     if kind not in RECIPIENT_KINDS:
         raise NewsletterError(N_("Choose one of the options."), "kind")
+    if kind == "scopes":
+        scopes = sorted(set(scope_ids))
+        if not scopes:
+            raise NewsletterError(N_("Choose at least one scope."), "scope_ids")
+        found = (await session.scalars(select(Scope.id).where(Scope.organization_id == organization.id,
+                                                              Scope.id.in_(scopes)))).all()
+        if len(found) != len(scopes):
+            raise NewsletterError(N_("Choose scopes from the list."), "scope_ids")
+        newsletter.recipients = {"kind": kind, "space_ids": [], "scope_ids": scopes}
+        return
     wanted = sorted(set(space_ids)) if kind != "all" else []
     if kind != "all":
         if not wanted:

@@ -43,3 +43,6 @@ class IndexedDocument(Base):
     terms: Mapped[str] = mapped_column(Text)
     """Every word of every language, lower-case and without accents (see services.normalize)."""
     published_at: Mapped[datetime | None]
+    scope_id: Mapped[int | None] = mapped_column(index=True)
+    """Its own scope (``core.scopes``); without one, its space's applies when filtering. No foreign key: the
+    index is derived data, and an id that names no scope any more matches nothing."""

@@ -8,6 +8,7 @@ from litestar.response import Template
 from sqlalchemy import select
 
 from core.models import Space
+from core.scopes import services as scope_services
 from core.search.services import PER_PAGE, PERIODS, Query, kinds_of, search
 from core.web import DB, CurrentOrganization, render
 
@@ -21,7 +22,9 @@ async def search_page(request: Request, db: DB, organization: CurrentOrganizatio
     """Results for the words typed, most relevant first, with how many of each kind were found."""
     registry = request.app.state.registry
     kinds = kinds_of(registry)
-    query = Query.of(q, type, space, period, page, kinds)
+    scopes = await scope_services.scopes_of(db, organization)
+    # "scope" is read from the query string by hand: Litestar keeps that parameter name for the ASGI scope.
+    query = Query.of(q, type, space, period, page, kinds).within_scope(scopes, request.query_params.get("scope"))
     results, total, per_kind = await search(db, registry, organization, query)
     spaces = (await db.scalars(
         select(Space).where(Space.organization_id == organization.id, Space.published.is_(True),
@@ -29,7 +32,8 @@ async def search_page(request: Request, db: DB, organization: CurrentOrganizatio
         .order_by(Space.created_at.desc(), Space.id.desc()).limit(SPACE_CHOICES)
     )).all()
     return render(request, "search/results.html", query=query, results=results, total=total, per_kind=per_kind,
-                  kinds=kinds, spaces=spaces, periods=list(PERIODS), pages=max(1, -(-total // PER_PAGE)))
+                  kinds=kinds, spaces=spaces, periods=list(PERIODS), pages=max(1, -(-total // PER_PAGE)),
+                  scopes=scope_services.choices(scopes, "")[1:])
 
 
 ROUTES = [search_page]

@@ -40,6 +40,7 @@ from core.manifest import SearchDocument
 from core.models import Component, Organization, Space
 from core.moderation.models import Moderation
 from core.richtext import plain_text
+from core.scopes import services as scope_services
 from core.search.models import IndexedDocument
 
 SPACE = "space"
@@ -83,7 +84,7 @@ def document_row(organization_id: int, space_id: int | None, component_id: int |
         "path": document.path, "title": {k: v for k, v in document.title.items() if v},
         "text": _excerpts(document.text),
         "terms": normalize(" ".join([*document.title.values(), *document.text.values()])),
-        "published_at": document.published_at,
+        "published_at": document.published_at, "scope_id": document.scope_id,
     }
 
 
@@ -131,7 +132,7 @@ def space_document(space: Space) -> SearchDocument:
             texts.setdefault(locale, []).append(plain_text(value))
     return SearchDocument(resource_type=SPACE, resource_id=space.id, path="", title=dict(space.title),
                           text={locale: " ".join(parts) for locale, parts in texts.items()},
-                          published_at=space.created_at)
+                          published_at=space.created_at, scope_id=space.scope_id)
 
 
 async def index_space(session: AsyncSession, space: Space) -> None:
@@ -207,6 +208,10 @@ class Query:
     space_id: int | None = None
     period: str = ""
     page: int = 1
+    scope_id: int | None = None
+    """The scope asked for (one of the organization's, see ``within_scope``)."""
+    scope_ids: tuple[int, ...] = ()
+    """It and every scope inside it: what the results are filtered by."""
 
     @classmethod
     def of(cls, q: str, kind: str, space: int | None, period: str, page: int, kinds: Iterable[str]) -> Query:
@@ -214,6 +219,16 @@ class Query:
         return cls(q=" ".join(q.split())[:200], kind=kind if kind in kinds else "",
                    space_id=space if space is not None and 0 < space < 2**31 else None,
                    period=period if period in PERIODS else "", page=min(max(page, 1), 500))
+
+
+    def within_scope(self, scopes: Iterable[Any], raw: Any) -> Query:
+        """Filter by the scope a query parameter names, if it is one of ``scopes`` (the organization's), and
+        by every scope inside it; an unknown, foreign or malformed id filters nothing."""
+        scopes = list(scopes)
+        chosen = scope_services.pick(scopes, raw)
+        self.scope_id = chosen.id if chosen else None
+        self.scope_ids = tuple(sorted(scope_services.within(scopes, chosen.id))) if chosen else ()
+        return self
 
 
 @dataclass
@@ -306,6 +321,11 @@ def _base(session: AsyncSession, registry: Any, organization: Organization, quer
         statement = statement.where(IndexedDocument.space_id == query.space_id)
     if query.period:
         statement = statement.where(IndexedDocument.published_at >= utcnow() - PERIODS[query.period])
+    if query.scope_ids:
+        # A document's own scope, else its space's: a proposal about a district in a city-wide process,
+        # and everything of a district's own process.
+        statement = statement.where(or_(IndexedDocument.scope_id.in_(query.scope_ids),
+                                        and_(IndexedDocument.scope_id.is_(None), space.scope_id.in_(query.scope_ids))))
     return statement, rank
 
 

@@ -16,12 +16,15 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from core.accounts.routes import form_data
+from core.attachments import services as attachments
 from core.auth import flash
 from core.forms import Form
 from core.i18n import N_, translated
 from core.models import Component, Organization, Phase, Space
+from core.scopes import services as scope_services
 from core.spaces import services
 from core.spaces.schemas import POSITIONS, ComponentName, CopyForm, MemberForm, PhaseForm, SpaceForm
+from core.uploads import KINDS
 from core.web import DB, CurrentOrganization, render
 
 ORGANIZATION_ADMIN = {"permission": "organization.admin"}
@@ -108,17 +111,25 @@ async def my_spaces(request: Request, db: DB, organization: CurrentOrganization)
         (space, sorted(roles[space.id]), registry.space_types.get(space.space_type)) for space in spaces])
 
 
+async def _space_form(request: Request, db: DB, data: Any = None, initial: Any = None) -> Form:
+    """The space's form; its scope is chosen among the organization's (left out while there are none)."""
+    scopes = await scope_services.scopes_of(db, request.state.organization)
+    return Form(SpaceForm, request.app.state.catalogs.gettext, data, initial=initial,
+                locales=locales_of(request.state.organization), choices={"scope_id": scope_services.choices(
+                    scopes, _(request, N_("None: it is about the whole municipality")))})
+
+
 @get("/admin/spaces/new/{space_type:str}", opt=ORGANIZATION_ADMIN)
-async def new_space(request: Request, space_type: FromPath[str]) -> Template:
+async def new_space(request: Request, db: DB, space_type: FromPath[str]) -> Template:
     kind = _space_type(request, space_type)
-    return render(request, "admin/spaces/new.html", form=_form(request, SpaceForm), space_type=kind)
+    return render(request, "admin/spaces/new.html", form=await _space_form(request, db), space_type=kind)
 
 
 @post("/admin/spaces/new/{space_type:str}", opt=ORGANIZATION_ADMIN)
 async def create_space(request: Request, db: DB, organization: CurrentOrganization,
                        space_type: FromPath[str]) -> Template | Redirect:
     kind = _space_type(request, space_type)
-    form = _form(request, SpaceForm, await form_data(request))
+    form = await _space_form(request, db, await form_data(request))
     if form.validate():
         try:
             space = await services.create_space(db, organization, request.state.user, kind.name, form.result)
@@ -133,26 +144,28 @@ async def create_space(request: Request, db: DB, organization: CurrentOrganizati
 
 
 async def _edit_page(request: Request, db: DB, space: Space, form: Form | None = None, copy: Form | None = None,
-                     details: Form | None = None, parent_error: str = "", status_code: int = 200) -> Template:
+                     details: Form | None = None, parent_error: str = "", hero_error: str = "",
+                     status_code: int = 200) -> Template:
     registry = request.app.state.registry
     space_type = registry.space_types[space.space_type]
     has_details = bool(msgspec_fields(space_type.details))
     return render(
         request, "admin/spaces/edit.html", space=space, space_type=space_type,
-        form=form or _form(request, SpaceForm, initial=_space_values(space)),
+        form=form or await _space_form(request, db, initial=_space_values(space)),
         copy=copy or _form(request, CopyForm, initial={"slug": f"{space.slug}-copy", "with_components": True},
                            prefix="copy."),
         details=(details or _form(request, space_type.details, initial=services.details_of(registry, space),
                                   prefix="details.")) if has_details else None,
         parents=await services.parent_choices(db, space) if space_type.members else [], parent_error=parent_error,
         public_url=_public_url(request, space), status_code=status_code,
+        hero=await attachments.hero_of(db, space), hero_error=hero_error, hero_kind=KINDS["image"],
     )
 
 
 def _space_values(space: Space) -> dict[str, Any]:
     return {name: getattr(space, name) for name in (
         "title", "slug", "subtitle", "short_description", "description", "announcement", "start_date",
-        "end_date", "private", "promoted")}
+        "end_date", "private", "promoted", "scope_id")}
 
 
 @get("/admin/spaces/{space_id:int}", opt=SPACE_ADMIN)
@@ -165,7 +178,7 @@ async def edit_space(request: Request, db: DB, organization: CurrentOrganization
 async def update_space(request: Request, db: DB, organization: CurrentOrganization,
                        space_id: FromPath[int]) -> Template | Redirect:
     space = await _space(db, organization, space_id)
-    form = _form(request, SpaceForm, await form_data(request))
+    form = await _space_form(request, db, await form_data(request))
     if form.validate():
         try:
             await services.update_space(db, space, request.state.user, form.result)

@@ -24,6 +24,9 @@ from sqlalchemy.orm import contains_eager, selectinload
 from core.follows import is_following
 from core.models import Component, Organization, Space
 from core.permissions import actor_of, allowed
+from core.process_groups.services import group_of_process, groups_for_listing
+from core.scopes import services as scope_services
+from core.scopes.models import Scope
 from core.spaces.schemas import POSITIONS
 from core.spaces.services import detail_items, is_member, members_of
 from core.web import DB, CurrentOrganization, render
@@ -66,7 +69,7 @@ async def _space_for(request: Request, session: AsyncSession, organization: Orga
     space = await session.scalar(
         select(Space)
         .where(Space.organization_id == organization.id, Space.space_type == space_type, Space.slug == slug)
-        .options(selectinload(Space.components), selectinload(Space.phases))
+        .options(selectinload(Space.components), selectinload(Space.phases), selectinload(Space.hero))
     )
     if space is None:
         raise NotFoundException()
@@ -108,6 +111,12 @@ def _space_list(space_type: Any) -> Any:
                          page: FromQuery[int] = 1) -> Template:
         condition = [Space.organization_id == organization.id, Space.space_type == space_type.name,
                      *_visible_to_everyone()]
+        # A scope of this organization and the scopes inside it (a district with its neighbourhoods); any
+        # other value filters nothing. Read by hand: Litestar keeps the parameter name "scope" for the ASGI scope.
+        scopes = await scope_services.scopes_of(db, organization)
+        chosen = scope_services.pick(scopes, request.query_params.get("scope"))
+        if chosen is not None:
+            condition.append(Space.scope_id.in_(scope_services.within(scopes, chosen.id)))
         total = await db.scalar(select(func.count(Space.id)).where(*condition)) or 0
         pages = max(1, -(-total // PER_PAGE))
         page = min(max(page, 1), pages)
@@ -116,8 +125,11 @@ def _space_list(space_type: Any) -> Any:
             .order_by(Space.promoted.desc(), Space.start_date.desc().nulls_last(), Space.id.desc())
             .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         )).all()
+        # Process groups lead the first page of the processes (core.process_groups), in one query.
+        groups = await groups_for_listing(db, organization) if space_type.name == "process" and page == 1 else []
         return render(request, "spaces/list.html", spaces=spaces, space_type=space_type, page=page, pages=pages,
-                      total=total)
+                      total=total, process_groups=groups, scope_choices=scope_services.choices(scopes, "")[1:],
+                      scope=chosen, scopes={each.id: each for each in scopes})
 
     return space_list
 
@@ -150,9 +162,14 @@ def _space_page(space_type: str) -> Any:
                 "parent": await db.scalar(select(Space).where(Space.id == space.parent_id, *_visible_to_everyone()))
                 if space.parent_id else None,
             }
-        return render(request, "spaces/space.html", space=space, space_type=kind, components=components,
+        from core.attachments.services import files_of  # imported here: core.attachments imports this module
+
+        files = await files_of(db, organization.id, "space", space.id)  # its documents and gallery
+        return render(request, "spaces/space.html", space=space, space_type=kind, components=components, files=files,
                       phases=space.phases if kind.phases else [], preview=preview, may_administer=may_administer,
-                      following=following, details=detail_items(registry, space), positions=POSITIONS, **related)
+                      following=following, details=detail_items(registry, space), positions=POSITIONS,
+                      process_group=await group_of_process(db, space), **related,
+                      scope=await db.get(Scope, space.scope_id) if space.scope_id else None)
 
     return space_page
 
@@ -169,14 +186,18 @@ def component_url(registry: Any, component: Component) -> str:
 
 def routers(registry: Any) -> list[Router]:
     """Per space type: its list, its page, its own routes and every component type's routes."""
+    from core.attachments.routes import routes_for as attachment_routes_for  # (it imports this module too)
     from core.comments.routes import routes_for  # imported here: core.comments imports this module
+    from core.activity.routes import space_routes as activity_routes
+    from core.statistics.routes import space_routes as statistics_routes
 
     result = []
     for space_type in registry.space_types.values():
-        handlers: list[Any] = [_space_page(space_type.name), *space_type.routes]
+        handlers: list[Any] = [_space_page(space_type.name), *space_type.routes,
+                               *activity_routes(space_type), *statistics_routes(space_type)]
         for manifest in registry.component_types.values():
             # Comments and reports of the component's commentable resources live beside its own routes.
-            component_handlers = [*manifest.public_routes, *routes_for(manifest)]
+            component_handlers = [*manifest.public_routes, *routes_for(manifest), *attachment_routes_for(manifest)]
             if not component_handlers:
                 continue
             handlers.append(

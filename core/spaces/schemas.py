@@ -42,6 +42,10 @@ class SpaceForm(msgspec.Struct, kw_only=True):
     promoted: Annotated[bool, Meta(
         title=N_("Highlighted"), description=N_("Shown first on the home page."),
     )] = False
+    scope_id: Annotated[int | None, Meta(
+        title=N_("Scope"), description=N_("The district, neighbourhood or theme it is about (see Scopes in the "
+                                          "administration). People filter spaces, proposals and search by it."),
+    )] = None
 
 
 class PhaseForm(msgspec.Struct, kw_only=True):

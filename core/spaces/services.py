@@ -17,10 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from core import adminlog, search
 from core.accounts.models import User
+from core.categories.services import copy_categories
 from core.db import utcnow
 from core.forms import describe
 from core.i18n import N_, translated
 from core.models import Component, Organization, Phase, Space, SpaceMember
+from core.scopes.services import is_scope_of
 from core.spaces.schemas import DATE_ORDER, SLUG_TAKEN, CopyForm, MemberForm, PhaseForm, SpaceForm
 
 PER_PAGE = 30
@@ -103,8 +105,14 @@ async def _slug_free(session: AsyncSession, organization_id: int, space_type: st
 
 def _apply(space: Space, data: SpaceForm) -> None:
     for name in ("title", "slug", "subtitle", "short_description", "description", "announcement", "start_date",
-                 "end_date", "private", "promoted"):
+                 "end_date", "private", "promoted", "scope_id"):
         setattr(space, name, getattr(data, name))
+
+
+async def _check_scope(session: AsyncSession, organization_id: int, scope_id: int | None) -> None:
+    """Only a scope of the space's own organization (a forged id from another one is refused)."""
+    if not await is_scope_of(session, organization_id, scope_id):
+        raise SpaceError(N_("Choose one of the options."), "scope_id")
 
 
 async def create_space(session: AsyncSession, organization: Organization, admin: Any, space_type: str,
@@ -112,6 +120,7 @@ async def create_space(session: AsyncSession, organization: Organization, admin:
     """A new space, unpublished until an admin publishes it."""
     _check_dates(data.start_date, data.end_date)
     await _slug_free(session, organization.id, space_type, data.slug)
+    await _check_scope(session, organization.id, data.scope_id)
     space = Space(organization_id=organization.id, space_type=space_type, published=False, title={}, slug="")
     _apply(space, data)
     session.add(space)
@@ -124,6 +133,7 @@ async def create_space(session: AsyncSession, organization: Organization, admin:
 async def update_space(session: AsyncSession, space: Space, admin: Any, data: SpaceForm) -> None:
     _check_dates(data.start_date, data.end_date)
     await _slug_free(session, space.organization_id, space.space_type, data.slug, space.id)
+    await _check_scope(session, space.organization_id, data.scope_id)
     _apply(space, data)
     await _flush_unique(session)
     await search.index_space(session, space)
@@ -148,6 +158,7 @@ async def copy_space(session: AsyncSession, registry: Any, space: Space, admin: 
         title={locale: text for locale, text in space.title.items()}, subtitle=dict(space.subtitle),
         short_description=dict(space.short_description), description=dict(space.description),
         announcement={}, start_date=None, end_date=None, published=False, private=space.private, promoted=False,
+        scope_id=space.scope_id,
     )
     session.add(copy)
     await _flush_unique(session)
@@ -159,6 +170,7 @@ async def copy_space(session: AsyncSession, registry: Any, space: Space, admin: 
         session.add(new)
         await session.flush()
         phase_ids[str(phase.id)] = str(new.id)
+    await copy_categories(session, space.id, copy.id)
     if data.with_components:
         for component in space.components:
             if component.archived_at is not None or component.component_type not in registry.component_types:

@@ -25,6 +25,6 @@ class StaticPageForm(msgspec.Struct, kw_only=True):
                        "empty get the text of another one."),
         extra={"max_length": 100_000, "input": "richtext"},
     )]
-    weight: Annotated[int, Meta(title=N_("Position"), ge=0, le=1000,
+    weight: Annotated[int, Meta(title=N_("Order"), ge=0, le=1000,
                                 description=N_("Pages are listed from the smallest number to the largest."))] = 0
     show_in_footer: Annotated[bool, Meta(title=N_("Link it in the footer of every page"))] = False

@@ -15,7 +15,7 @@ manifest = ComponentManifest(
     phase_settings=EmptySettings,
     actions=(),
     public_routes=(routes.index, routes.show),
-    exports=(Export(name="pages", rows=services.export_rows),),
+    exports=(Export(name="pages", rows=services.export_rows, public=True),),
     statistics=(Statistic(name="pages", title=N_("Pages"), count=services.count_pages),),
     search=services.search_documents,
     seed=seeds.seed,

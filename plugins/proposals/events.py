@@ -13,11 +13,15 @@ from plugins.proposals.models import Proposal
 
 EVENT_TYPES = (
     EventType(name="proposals.proposal_published", title=N_("New proposals in the spaces you follow"),
-              message=N_("%(actor)s published a new proposal: %(resource)s")),
+              message=N_("%(actor)s published a new proposal: %(resource)s"), public=True),
     EventType(name="proposals.proposal_answered", title=N_("Answers to proposals you follow"),
-              message=N_("The proposal %(resource)s has an answer")),
+              message=N_("The proposal %(resource)s has an answer"), public=True),
     EventType(name="proposals.threshold_reached", title=N_("Proposals that reach their threshold"),
-              message=N_("The proposal %(resource)s has reached the supports it needed")),
+              message=N_("The proposal %(resource)s has reached the supports it needed"),
+              public=True),
+    # Names a co-authorship (plugins/proposals/coauthors.py), which nobody follows: only the invited hear.
+    EventType(name="proposals.coauthor_invited", title=N_("Invitations to co-author a proposal"),
+              message=N_("%(actor)s invited you to co-author the proposal %(resource)s")),
 )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.i18n import N_
-from core.manifest import Commentable, ComponentManifest, Export, Statistic
-from plugins.proposals import routes, seeds, services
+from core.manifest import Attachable, Commentable, ComponentManifest, Export, Statistic
+from plugins.proposals import admin, coauthor_routes, endorsement_routes, routes, seeds, services
 from plugins.proposals.events import EVENT_TYPES
 from plugins.proposals.schemas import ProposalsPhaseSettings, ProposalsSettings
 
@@ -15,10 +15,10 @@ manifest = ComponentManifest(
                    "answers them."),
     settings=ProposalsSettings,
     phase_settings=ProposalsPhaseSettings,
-    actions=("create", "support", "answer"),
-    public_routes=tuple(routes.ROUTES),
+    actions=("create", "support", "answer", "endorse"),
+    public_routes=(*routes.ROUTES, *admin.ROUTES, *endorsement_routes.ROUTES, *coauthor_routes.ROUTES),
     event_types=EVENT_TYPES,
-    exports=(Export(name="proposals", rows=services.export_rows),),
+    exports=(Export(name="proposals", rows=services.export_rows, public=True),),
     statistics=(
         Statistic(name="proposals", title=N_("Proposals"), count=services.count_proposals),
         Statistic(name="supports", title=N_("Supports"), count=services.count_supports),
@@ -27,5 +27,8 @@ manifest = ComponentManifest(
     seed=seeds.seed,
     participation=services.participation,
     participants=services.participants,
+    participants_in_scopes=services.participants_in_scopes,
     commentable=(Commentable(resource_type=services.RESOURCE_TYPE, load=services.commentable_proposal),),
+    attachable=(Attachable(resource_type=services.RESOURCE_TYPE, load=services.commentable_proposal,
+                           author_may_attach=services.author_may_attach),),
 )

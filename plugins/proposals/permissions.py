@@ -14,8 +14,19 @@ def _space_admin(actor: Actor, space: object) -> bool:
     return actor.organization_admin or "admin" in actor.roles.in_space(space.id)  # type: ignore[attr-defined]
 
 
+def _space_evaluator(actor: Actor, space: object) -> bool:
+    # Which proposals a valuator may answer or annotate (those assigned to them) is for the services.
+    return _space_admin(actor, space) or "valuator" in actor.roles.in_space(space.id)  # type: ignore[attr-defined]
+
+
 RULES = {
     "proposals.create": Rule(_participant),
     "proposals.support": Rule(_participant),
+    "proposals.endorse": Rule(_participant),
+    "proposals.coauthor": Rule(_participant),
     "proposals.answer": Rule(_space_admin, resource="space"),
+    "proposals.classify": Rule(_space_admin, resource="space"),
+    # Evaluation (plugins/proposals/evaluation.py): admins manage, valuators evaluate what they are given.
+    "proposals.manage": Rule(_space_admin, resource="space"),
+    "proposals.evaluate": Rule(_space_evaluator, resource="space"),
 }

@@ -16,24 +16,33 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.accounts.routes import form_data
+from core.attachments import services as attachments
 from core.auth import flash
+from core.categories import services as category_services
 from core.comments.services import thread_for
 from core.forms import Form
+from core.groups import services as group_services
 from core.i18n import N_, current_locale
+from core.manifest import ResourceInfo
 from core.models import Component
 from core.permissions import actor_of, allowed
 from core.ratelimit import RateLimit
+from core.scopes import services as scope_services
 from core.spaces import CurrentComponent, component_url
 from core.spaces.admin import locales_of
+from core.uploads import storage
+from core.verifications.permissions import require_authorization
 from core.web import DB, render, safe_next
-from plugins.proposals import services
+from plugins.proposals import endorsement_routes, evaluation, evaluation_page, services
 from plugins.proposals.models import Proposal
-from plugins.proposals.schemas import Answer, ProposalDetails, ProposalText
+from plugins.proposals.schemas import ClassificationForm, ProposalDetails, ProposalText
 
 READ = {"permission": "public"}
 CREATE = {"permission": "proposals.create"}
 SUPPORT = {"permission": "proposals.support"}
 ANSWER = {"permission": "proposals.answer"}
+EVALUATE = {"permission": "proposals.evaluate"}
+CLASSIFY = {"permission": "proposals.classify"}
 SEED_COOKIE = "proposals_seed"
 
 
@@ -41,9 +50,15 @@ def _(request: Request, message: str, **variables: Any) -> str:
     return request.app.state.catalogs.gettext(message, **variables)
 
 
-def _form(request: Request, schema: type, data: Any = None, initial: Any = None) -> Form:
+def _form(request: Request, schema: type, data: Any = None, initial: Any = None, choices: Any = None) -> Form:
     return Form(schema, request.app.state.catalogs.gettext, data, initial=initial,
-                locales=locales_of(request.state.organization))
+                locales=locales_of(request.state.organization), choices=choices)
+
+
+def _classification_choices(request: Request, categories: list[Any], scopes: list[Any]) -> dict[str, Any]:
+    """The options of the category and scope fields: the space's categories, the organization's scopes."""
+    return {"category_id": category_services.choices(categories, _(request, N_("No category"))),
+            "scope_id": scope_services.choices(scopes, _(request, N_("The space's own")))}
 
 
 def _base(request: Request, component: Component) -> str:
@@ -71,6 +86,12 @@ async def _draft(db: DB, request: Request, component: Component, proposal_id: in
     return proposal
 
 
+async def _attachments(request: Request, component: Component, proposal: Proposal) -> attachments.Panel:
+    """The proposal's files for its page; the page has checked who may see it, so core does not ask again."""
+    shown = ResourceInfo(title=proposal.title, path=f"/{proposal.id}", author_id=proposal.author_id)
+    return await attachments.panel_for(request, component, services.RESOURCE_TYPE, proposal.id, shown=shown)
+
+
 def _error(request: Request, error: services.ProposalError) -> str:
     return _(request, error.message)
 
@@ -83,13 +104,19 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
     seed = request.cookies.get(SEED_COOKIE, "")
     default_seed = int(seed) if seed.isdigit() and 0 < int(seed) < 1_000_000 else random.randint(1, 999_999)
     filters = services.Filters.parse(request.query_params, default_seed)
+    categories, scopes = await services.classifications(db, component)
+    filters.narrow(categories, scopes, component.space.scope_id)
     user = request.state.get("user")
     registry = request.app.state.registry
     proposals, total = await services.listing(db, registry, component, user, filters)
     pages = max(1, -(-total // services.PER_PAGE))
     supported = await services.supported_ids(db, user, [proposal.id for proposal in proposals])
     response = _page(request, "proposals/index.html", component, proposals=proposals, total=total, pages=pages,
-                     filters=filters, supported=supported, may_support=services.may_support(registry, component))
+                     filters=filters, supported=supported, may_support=services.may_support(registry, component),
+                     answer_states=await evaluation.states_of(db, component),
+                     may_evaluate=user is not None and evaluation.may_evaluate(await actor_of(request), component.space),
+                     category_choices=category_services.choices(categories, "")[1:],
+                     scope_choices=scope_services.choices(scopes, "")[1:])
     # The same shuffle for a few hours, so a visitor paging through finds every proposal once.
     response.set_cookie(SEED_COOKIE, str(filters.seed), max_age=6 * 3600, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path=_base(request, component))
@@ -99,36 +126,58 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
 @get("/{proposal_id:int}", opt=READ)
 async def show(request: Request, db: DB, component: CurrentComponent,
                proposal_id: FromPath[int]) -> Template | Redirect:
-    proposal = await _proposal(db, request, component, proposal_id)
+    try:
+        proposal, supported = await services.proposal_and_support(db, component, proposal_id,
+                                                                  request.state.get("user"))
+    except LookupError:
+        raise NotFoundException() from None
     if proposal.state == "draft":
         return Redirect(f"{_base(request, component)}/{proposal.id}/preview")
-    return await _show_page(db, request, component, proposal)
+    return await _show_page(db, request, component, proposal, supported=supported)
 
 
 async def _show_page(db: DB, request: Request, component: Component, proposal: Proposal,
-                     answer: Form | None = None) -> Template:
-    """The proposal's page; ``answer`` is the admin's answer form as sent, when it has errors."""
+                     answer: Form | None = None, note: Form | None = None,
+                     classification: Form | None = None, supported: bool | None = None) -> Template:
+    """The proposal's page; ``answer`` and ``note`` are the evaluation's forms as sent, when they have errors."""
     user = request.state.get("user")
     registry = request.app.state.registry
-    may_answer = user is not None and allowed(registry.permissions, await actor_of(request), "proposals.answer",
-                                              component.space)
-    if may_answer and answer is None:
-        answer = _form(request, Answer, initial={"state": proposal.answer_state or "evaluating",
-                                                 "answer": proposal.answer, "cost": proposal.answer_cost})
+    sent = answer if answer is not None and answer.errors else note if note is not None and note.errors else None
+    if classification is not None and classification.errors:
+        sent = classification
     return _page(
         request, "proposals/show.html", component, proposal=proposal,
         thread=await thread_for(request, component, services.RESOURCE_TYPE, proposal.id),
-        supported=proposal.id in await services.supported_ids(db, user, [proposal.id]),
+        attachments=await _attachments(request, component, proposal),
+        supported=supported if supported is not None
+        else proposal.id in await services.supported_ids(db, user, [proposal.id]),
         may_support=services.may_support(registry, component),
-        editable=services.editable(registry, component, proposal, user), may_answer=may_answer,
-        answer=answer if may_answer else None, status_code=400 if answer is not None and answer.errors else 200,
+        editable=services.editable(registry, component, proposal, user), status_code=400 if sent else 200,
+        **await evaluation_page.evaluation_context(request, db, component, proposal, answer, note),
+        **await endorsement_routes.endorsement_context(request, db, component, proposal),
+        classification=await _classification(request, db, component, proposal, sent=classification),
     )
+
+
+async def _classification(request: Request, db: DB, component: Component, proposal: Proposal,
+                          data: Any = None, sent: Form | None = None) -> Form | None:
+    """The form in which the space's admins file the proposal under a category and a scope; None for others."""
+    if request.state.get("user") is None or not allowed(request.app.state.registry.permissions,
+                                                        await actor_of(request), "proposals.classify",
+                                                        component.space):
+        return None
+    if sent is not None:
+        return sent
+    categories, scopes = await services.classifications(db, component)
+    return _form(request, ClassificationForm, data, choices=_classification_choices(request, categories, scopes),
+                 initial={"category_id": proposal.category_id, "scope_id": proposal.scope_id})
 
 
 # ------------------------------------------------------------------------------------ the wizard
 
 @get("/new", opt=CREATE)
 async def new(request: Request, db: DB, component: CurrentComponent) -> Template:
+    await require_authorization(request, component, "create", _base(request, component) + "/")
     draft = await services.draft_of(db, component, request.state.user)
     initial = {"title": draft.title, "body": services.html_to_text(draft.body)} if draft else None
     return _page(request, "proposals/new.html", component, form=_form(request, ProposalText, initial=initial),
@@ -137,6 +186,7 @@ async def new(request: Request, db: DB, component: CurrentComponent) -> Template
 
 @post("/new", opt=CREATE)
 async def save_new(request: Request, db: DB, component: CurrentComponent) -> Template | Redirect:
+    await require_authorization(request, component, "create", _base(request, component) + "/")
     form = _form(request, ProposalText, await form_data(request))
     if form.validate():
         try:
@@ -157,22 +207,26 @@ async def compare(request: Request, db: DB, component: CurrentComponent, proposa
                  similar=await services.similar(db, component, proposal))
 
 
-def _details(request: Request, proposal: Proposal, data: Any = None) -> Form:
-    return _form(request, ProposalDetails, data, initial={
-        "title": proposal.title, "body": services.html_to_text(proposal.body), "address": proposal.address or ""})
+async def _details(request: Request, db: DB, component: Component, proposal: Proposal, data: Any = None) -> Form:
+    categories, scopes = await services.classifications(db, component)
+    return _form(request, ProposalDetails, data, choices=_classification_choices(request, categories, scopes),
+                 initial={"title": proposal.title, "body": services.html_to_text(proposal.body),
+                          "address": proposal.address or "", "category_id": proposal.category_id,
+                          "scope_id": proposal.scope_id})
 
 
 @get("/{proposal_id:int}/complete", opt=CREATE)
 async def complete(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
     proposal = await _draft(db, request, component, proposal_id)
-    return _page(request, "proposals/complete.html", component, proposal=proposal, form=_details(request, proposal))
+    return _page(request, "proposals/complete.html", component, proposal=proposal,
+                 form=await _details(request, db, component, proposal))
 
 
 @post("/{proposal_id:int}/complete", opt=CREATE)
 async def save_complete(request: Request, db: DB, component: CurrentComponent,
                         proposal_id: FromPath[int]) -> Template | Redirect:
     proposal = await _draft(db, request, component, proposal_id)
-    form = _details(request, proposal, await form_data(request))
+    form = await _details(request, db, component, proposal, await form_data(request))
     if form.validate():
         try:
             await services.complete_draft(db, request.app.state.registry, component, proposal, form.result)
@@ -187,18 +241,23 @@ async def save_complete(request: Request, db: DB, component: CurrentComponent,
 @get("/{proposal_id:int}/preview", opt=CREATE)
 async def preview(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
     proposal = await _draft(db, request, component, proposal_id)
-    return _page(request, "proposals/preview.html", component, proposal=proposal, error="")
+    return _page(request, "proposals/preview.html", component, proposal=proposal, error="",
+                 author_groups=await group_services.author_groups(db, request.state.user),
+                 attachments=await _attachments(request, component, proposal))
 
 
 @post("/{proposal_id:int}/publish", opt=CREATE)
 async def publish(request: Request, db: DB, component: CurrentComponent,
                   proposal_id: FromPath[int]) -> Template | Redirect:
     proposal = await _draft(db, request, component, proposal_id)
+    chosen = (await form_data(request)).get("user_group_id") or ""
     try:
-        await services.publish(db, request.app.state.registry, component, proposal)
+        await services.publish(db, request.app.state.registry, component, proposal,
+                               user_group_id=group_services.parse_group_id(chosen))
     except services.ProposalError as error:
         return _page(request, "proposals/preview.html", component, proposal=proposal,
-                     error=_error(request, error), status_code=400)
+                     error=_error(request, error), status_code=400, chosen=chosen,
+                     author_groups=await group_services.author_groups(db, request.state.user))
     await db.commit()
     flash(request, _(request, N_("Your proposal is published. Share it so others can support it.")))
     return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
@@ -207,6 +266,8 @@ async def publish(request: Request, db: DB, component: CurrentComponent,
 @post("/{proposal_id:int}/discard", opt=CREATE)
 async def discard(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Redirect:
     proposal = await _draft(db, request, component, proposal_id)
+    # Its files go with it: a later proposal may be given the same id.
+    await attachments.remove_all(db, storage(request.app.state.settings), services.RESOURCE_TYPE, [proposal.id])
     await services.discard_draft(db, proposal)
     await db.commit()
     flash(request, _(request, N_("The draft is deleted.")))
@@ -220,14 +281,15 @@ async def edit(request: Request, db: DB, component: CurrentComponent, proposal_i
     proposal = await _proposal(db, request, component, proposal_id)
     if not services.editable(request.app.state.registry, component, proposal, request.state.user):
         raise NotFoundException()
-    return _page(request, "proposals/edit.html", component, proposal=proposal, form=_details(request, proposal))
+    return _page(request, "proposals/edit.html", component, proposal=proposal,
+                 form=await _details(request, db, component, proposal))
 
 
 @post("/{proposal_id:int}/edit", opt=CREATE)
 async def save_edit(request: Request, db: DB, component: CurrentComponent,
                     proposal_id: FromPath[int]) -> Template | Redirect:
     proposal = await _proposal(db, request, component, proposal_id)
-    form = _details(request, proposal, await form_data(request))
+    form = await _details(request, db, component, proposal, await form_data(request))
     if form.validate():
         try:
             await services.edit(db, request.app.state.registry, component, proposal, request.state.user, form.result)
@@ -262,6 +324,8 @@ def _support_limit(request: Request) -> RateLimit:
 async def _support_action(request: Request, db: DB, component: Component, proposal_id: int, add: bool) -> Redirect:
     data = await form_data(request)
     back = safe_next(data.get("next"), f"{_base(request, component)}/{proposal_id}")
+    if add:  # the verifications the space's admins require for supporting (withdrawing needs none)
+        await require_authorization(request, component, "support", back)
     user = request.state.user
     limit = _support_limit(request)
     if await limit.exceeded(str(user.id)):
@@ -293,21 +357,17 @@ async def remove_support(request: Request, db: DB, component: CurrentComponent,
 
 # ------------------------------------------------------------------------------------ answers
 
-@post("/{proposal_id:int}/answer", opt=ANSWER)
+@post("/{proposal_id:int}/answer", opt=EVALUATE)
 async def answer(request: Request, db: DB, component: CurrentComponent,
                  proposal_id: FromPath[int]) -> Template | Redirect:
+    """An admin's answer, or a valuator's where the component allows it (evaluation.py has the rules)."""
     proposal = await _proposal(db, request, component, proposal_id)
-    form = _form(request, Answer, await form_data(request))
-    if form.validate():
-        try:
-            await services.answer(db, request.app.state.registry, component, proposal, form.result)
-        except services.ProposalError as error:
-            form.add_error(error.field, _error(request, error))
-        else:
-            await db.commit()
-            flash(request, _(request, N_("The answer is saved.") if proposal.answer_published_at is None
-                             else N_("The answer is published.")))
-            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+    form = await evaluation_page.answer_form(request, db, component, await form_data(request))
+    if await evaluation_page.save_answer(request, db, component, proposal, form):
+        await db.commit()
+        flash(request, _(request, N_("The answer is saved.") if proposal.answer_published_at is None
+                         else N_("The answer is published.")))
+        return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
     return await _show_page(db, request, component, proposal, answer=form)
 
 
@@ -322,5 +382,23 @@ async def publish_answers(request: Request, db: DB, component: CurrentComponent)
     return Redirect(back, status_code=303)
 
 
+@post("/{proposal_id:int}/classify", opt=CLASSIFY)
+async def classify(request: Request, db: DB, component: CurrentComponent,
+                   proposal_id: FromPath[int]) -> Template | Redirect:
+    """An admin of the space files the proposal under one of its categories and one of the scopes."""
+    proposal = await _proposal(db, request, component, proposal_id)
+    form = await _classification(request, db, component, proposal, await form_data(request))
+    if form is not None and form.validate():
+        try:
+            await services.reclassify(db, component, proposal, form.result.category_id, form.result.scope_id)
+        except services.ProposalError as error:
+            form.add_error(error.field, _error(request, error))
+        else:
+            await db.commit()
+            flash(request, _(request, N_("The category and the scope are saved.")))
+            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+    return await _show_page(db, request, component, proposal, classification=form)
+
+
 ROUTES = [index, show, new, save_new, compare, complete, save_complete, preview, publish, discard, edit, save_edit,
-          withdraw, add_support, remove_support, answer, publish_answers]
+          withdraw, add_support, remove_support, answer, publish_answers, classify]

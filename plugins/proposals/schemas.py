@@ -38,6 +38,22 @@ class ProposalsSettings(msgspec.Struct, kw_only=True):
         ge=0, le=60 * 24 * 30, title=N_("Minutes an author can edit after publishing"),
     )] = 15
     comments_enabled: Annotated[bool, Meta(title=N_("Comments enabled"))] = True
+    attachments_max_files: Annotated[int, Meta(
+        ge=0, le=20, title=N_("Files and images per proposal"),
+        description=N_("How many documents and images an author can attach to a proposal. 0 means none."),
+    )] = 3
+    attachments_max_megabytes: Annotated[int, Meta(
+        ge=1, le=10, title=N_("Largest file, in MB"),
+    )] = 5
+    answers_with_costs: Annotated[bool, Meta(
+        title=N_("Accepted answers carry a cost"),
+        description=N_("An accepted proposal's answer then needs its cost, a cost report and an execution period."),
+    )] = False
+    valuators_may_answer: Annotated[bool, Meta(
+        title=N_("Valuators can answer"),
+        description=N_("Valuators answer the proposals assigned to them; an admin publishes their answers, "
+                       "except \"Evaluating\"."),
+    )] = False
 
 
 class ProposalsPhaseSettings(msgspec.Struct, kw_only=True):
@@ -56,6 +72,10 @@ class ProposalsPhaseSettings(msgspec.Struct, kw_only=True):
         description=N_("If not, answers are kept until an admin publishes them together."),
     )] = True
     comments_blocked: Annotated[bool, Meta(title=N_("Comments are closed"))] = False
+    endorsements_enabled: Annotated[bool, Meta(
+        title=N_("Participants can endorse proposals"),
+        description=N_("People, or groups through their members, stand publicly behind the proposals they back."),
+    )] = False
 
 
 Title = Annotated[str, Meta(
@@ -84,6 +104,19 @@ class ProposalDetails(msgspec.Struct, kw_only=True):
         max_length=300, title=N_("Address"),
         description=N_("If the proposal is about a place, where it is."),
     )] = ""
+    category_id: Annotated[int | None, Meta(
+        title=N_("Category"), description=N_("The theme it is about, among this space's categories."),
+    )] = None
+    scope_id: Annotated[int | None, Meta(
+        title=N_("Scope"), description=N_("The district, neighbourhood or theme it is about, if not the whole space's."),
+    )] = None
+
+
+class ClassificationForm(msgspec.Struct, kw_only=True):
+    """What an admin of the space files a proposal under, whatever its state."""
+
+    category_id: Annotated[int | None, Meta(title=N_("Category"))] = None
+    scope_id: Annotated[int | None, Meta(title=N_("Scope"))] = None
 
 
 class Answer(msgspec.Struct, kw_only=True):

@@ -8,9 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import User
+from core.activity.services import recorded_earlier
+from core.categories.services import categories_of
 from core.db import utcnow
+from core.events import REGISTRY, Resource
 from core.models import Component, Phase, Space
-from plugins.proposals.models import Participant, Proposal, Support
+from core.scopes.services import scopes_of
+from plugins.proposals.models import AnswerState, Participant, Proposal, Support
 from plugins.proposals.services import text_to_html, words_of
 
 DEMO_PROPOSALS = [
@@ -26,6 +30,17 @@ DEMO_PROPOSALS = [
      "setmana. Obrir el diumenge al matí ajudaria a estudiar i llegir."), None),
     ("ca", "Horts urbans al solar del carrer Nou", ("El solar fa anys que és buit. Hi podríem fer horts comunitaris "
      "amb l'escola i el casal d'avis."), None),
+]
+
+CLASSIFIED = [
+    # For each demo proposal, in order: the English names of the categories it fits, the first found in the
+    # space wins (core/categories/demo.py); and the code of its scope (core/scopes/demo.py).
+    (("Urban greenery",), "D2-01"),
+    (("Cycling", "Mobility"), "D1"),
+    (("Public space", "Walking"), "D1-01"),
+    (("Facilities",), "D3"),
+    (("Facilities",), None),
+    (("Urban greenery",), "D3-01"),
 ]
 
 ANSWERS = {
@@ -44,12 +59,16 @@ async def seed(session: AsyncSession, component: Component, locales: list[str]) 
     phases = (await session.scalars(select(Phase).where(Phase.space_id == space.id).order_by(Phase.weight))).all()
     # Proposals and supports in the first phase, supports only in the second, then frozen.
     plan = [
-        {"creation_enabled": True, "supports_enabled": True},
+        {"creation_enabled": True, "supports_enabled": True, "endorsements_enabled": True},
         {"supports_enabled": True},
         {"supports_enabled": True, "supports_blocked": True},
     ]
     component.phase_settings = {str(phase.id): plan[min(index, len(plan) - 1)] for index, phase in enumerate(phases)}
     component.settings = {**component.settings, "supports_per_participant": 5}
+    # A state of the component's own, beside evaluating, accepted and rejected (evaluation.py).
+    names = {"ca": "Acceptada amb canvis", "es": "Aceptada con cambios", "en": "Accepted with changes"}
+    session.add(AnswerState(component_id=component.id, token="accepted_with_changes", kind="accepted",
+                            name={locale: name for locale, name in names.items() if locale in locales}))
     people = (await session.scalars(select(User).where(User.organization_id == space.organization_id)
                                     .order_by(User.id))).all()
     if not people:
@@ -76,4 +95,33 @@ async def seed(session: AsyncSession, component: Component, locales: list[str]) 
             proposal.supports_count += 1
         session.add(Participant(component_id=component.id, user_id=person.id, supports_given=len(chosen),
                                 counting=True))
+    await session.flush()
+    await _classify(session, space, proposals)
+    await _activity(session, component, space, proposals)
+
+
+async def _activity(session: AsyncSession, component: Component, space: Space, proposals: list[Proposal]) -> None:
+    """What public activity shows of the demo: each proposal published on its day, then the answers."""
+    registry = session.info.get(REGISTRY)
+    if registry is None:  # seeded without the registry that names the addresses: no activity to show
+        return
+    base = f"/{registry.space_types[space.space_type].url_prefix}/{space.slug}/{component.component_type}/{component.id}"
+    for proposal in proposals:
+        resource = Resource(type="proposals.proposal", id=proposal.id, title=proposal.title,
+                            path=f"{base}/{proposal.id}", parents=(("space", space.id),))
+        await recorded_earlier(session, "proposals.proposal_published", organization_id=space.organization_id,
+                               resource=resource, actor_id=proposal.author_id, created_at=proposal.published_at)
+        if proposal.answer_published_at is not None:
+            await recorded_earlier(session, "proposals.proposal_answered", organization_id=space.organization_id,
+                                   resource=resource, actor_id=None, created_at=proposal.answer_published_at)
+    await session.flush()
+
+
+async def _classify(session: AsyncSession, space: Space, proposals: list[Proposal]) -> None:
+    """File the demo proposals under the space's demo categories and the organization's demo scopes."""
+    categories = {category.name.get("en"): category.id for category in await categories_of(session, space)}
+    scopes = {scope.code: scope.id for scope in await scopes_of(session, space.organization_id)}
+    for proposal, (names, code) in zip(proposals, CLASSIFIED):
+        proposal.category_id = next((categories[name] for name in names if name in categories), None)
+        proposal.scope_id = scopes.get(code) if code else None
     await session.flush()

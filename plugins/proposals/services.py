@@ -13,24 +13,45 @@ from datetime import timedelta
 from html import escape, unescape
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, union, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from core import events, search
+from core.categories import services as category_services
+from core.categories.models import Category
 from core.db import dialect_insert, utcnow
 from core.follows import follow
+from core.groups import services as groups
 from core.i18n import N_
 from core.manifest import ResourceInfo, SearchDocument
 from core.models import Component
 from core.moderation.services import not_hidden
 from core.richtext import plain_text, sanitize
+from core.scopes import services as scope_services
+from core.scopes.models import Scope
 from core.spaces import phase_settings_of, settings_of
 from plugins.proposals.events import resource_of
-from plugins.proposals.models import SHUFFLE_RANGE, Participant, Proposal, Support
+from plugins.proposals.models import SHUFFLE_RANGE, AnswerState, Participant, Proposal, Support
 from plugins.proposals.schemas import (
-    Answer,
     ProposalDetails,
     ProposalsPhaseSettings,
     ProposalsSettings,
@@ -40,8 +61,10 @@ from plugins.proposals.schemas import (
 PER_PAGE = 20
 RESOURCE_TYPE = "proposals.proposal"
 SIMILAR = 5
-ORDERS = ("random", "recent", "most_supported")
+ORDERS = ("random", "recent", "most_supported", "most_endorsed")
 STATE_FILTERS = ("accepted", "rejected", "evaluating", "not_answered", "withdrawn")
+ANSWER_STATE_TOKEN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+"""A component's own answer states (plugins/proposals/evaluation.py) filter the list by their token."""
 # The words that make two unrelated proposals look alike, in the three languages of the platform.
 _STOP_WORDS = (
     "a al als amb de del dels el els en es et i la les lo los o per perque pel pels que se si un una uns "
@@ -141,16 +164,23 @@ async def complete_draft(session: AsyncSession, registry: Any, component: Compon
     _check_creation(registry, component)
     _set_text(proposal, details.title, details.body)
     proposal.address = details.address or None
+    await classify(session, component, proposal, details.category_id, details.scope_id)
 
 
-async def publish(session: AsyncSession, registry: Any, component: Component, proposal: Proposal) -> None:
+async def publish(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
+                  user_group_id: int | None = None) -> None:
     """Publish a draft: from now on everyone sees it and can support it when the phase allows.
 
     Its author follows it from now on (so they hear of answers), and followers of the space are told.
+    With ``user_group_id`` it is published on behalf of that group, which its author must belong to.
     """
     _check_creation(registry, component)
     if proposal.state != "draft":
         raise ProposalError(N_("This proposal is already published."))
+    if user_group_id is not None:
+        if proposal.author is None or not await groups.may_act_for(session, proposal.author, user_group_id):
+            raise ProposalError(groups.NOT_A_MEMBER)
+        proposal.user_group_id = user_group_id
     proposal.state = "published"
     proposal.published_at = utcnow()
     await session.flush()
@@ -167,8 +197,9 @@ async def discard_draft(session: AsyncSession, proposal: Proposal) -> None:
 
 
 def editable(registry: Any, component: Component, proposal: Proposal, user: Any) -> bool:
-    """Authors edit their published proposal for a while after publishing it, not after."""
-    if user is None or proposal.author_id != user.id or proposal.state != "published" or proposal.answer_visible:
+    """Authors (and co-authors who accepted) edit their published proposal for a while after publishing
+    it, not after."""
+    if user is None or not proposal.authored_by(user.id) or proposal.state != "published" or proposal.answer_visible:
         return False
     limit = timedelta(minutes=settings(registry, component).edit_minutes)
     return proposal.published_at is not None and utcnow() - proposal.published_at <= limit
@@ -180,7 +211,51 @@ async def edit(session: AsyncSession, registry: Any, component: Component, propo
         raise ProposalError(N_("This proposal can no longer be edited."))
     _set_text(proposal, details.title, details.body)
     proposal.address = details.address or None
+    await classify(session, component, proposal, details.category_id, details.scope_id)
     await search.index(session, component, [search_document(proposal)])
+
+
+async def classify(session: AsyncSession, component: Component, proposal: Proposal, category_id: int | None,
+                   scope_id: int | None) -> None:
+    """File the proposal under one of its space's categories and one of its organization's scopes (or none);
+    an id of another space or organization (a forged form) is refused. ``component.space`` is loaded."""
+    if not await category_services.is_category_of(session, component.space_id, category_id):
+        raise ProposalError(N_("Choose one of this space's categories."), "category_id")
+    if not await scope_services.is_scope_of(session, component.space.organization_id, scope_id):
+        raise ProposalError(N_("Choose one of the organization's scopes."), "scope_id")
+    proposal.category_id, proposal.scope_id = category_id, scope_id
+
+
+async def reclassify(session: AsyncSession, component: Component, proposal: Proposal, category_id: int | None,
+                     scope_id: int | None) -> None:
+    """An admin files a proposal anew, whatever its state and its author's edit window; search follows."""
+    await classify(session, component, proposal, category_id, scope_id)
+    if proposal.state != "draft":
+        await search.index(session, component, [search_document(proposal)])
+
+
+async def classifications(session: AsyncSession, component: Component) -> tuple[list[Any], list[Any]]:
+    """The categories of the component's space and the scopes of its organization, in their order: what the
+    forms offer, what the list filters by and names.
+
+    One query for both (a UNION ALL of the two small tables), for the list's budget of queries; the
+    rows become detached Category and Scope objects, only ever read."""
+    number, text = sa_cast(null(), Integer), sa_cast(null(), String)
+    rows = (await session.execute(union_all(
+        select(literal("category").label("kind"), Category.id, Category.parent_id, Category.name,
+               Category.weight, text.label("code"), number.label("scope_type_id"), Category.created_at)
+        .where(Category.space_id == component.space_id),
+        select(literal("scope"), Scope.id, Scope.parent_id, Scope.name, number, Scope.code, Scope.scope_type_id,
+               Scope.created_at)
+        .where(Scope.organization_id == component.space.organization_id),
+    ))).all()
+    categories = [Category(id=row.id, space_id=component.space_id, parent_id=row.parent_id, name=row.name,
+                           weight=row.weight, created_at=row.created_at) for row in rows if row.kind == "category"]
+    scopes = [Scope(id=row.id, organization_id=component.space.organization_id, parent_id=row.parent_id,
+                    name=row.name, code=row.code, scope_type_id=row.scope_type_id, created_at=row.created_at)
+              for row in rows if row.kind == "scope"]
+    return ([category for category, _ in category_services.tree(categories)],
+            [scope for scope, _ in scope_services.tree(scopes)])
 
 
 async def withdraw(session: AsyncSession, proposal: Proposal, user: Any) -> None:
@@ -216,16 +291,35 @@ async def similar(session: AsyncSession, component: Component, proposal: Proposa
 
 # ------------------------------------------------------------------------------------ reading
 
-async def proposal_for(session: AsyncSession, component: Component, proposal_id: int, user: Any) -> Proposal:
-    """A proposal of this component that this person may read: published or withdrawn, or their own draft."""
-    proposal = await session.scalar(
-        select(Proposal).options(joinedload(Proposal.author))
+def _readable(component: Component, proposal_id: int):
+    # The co-authors come in the same query (a join; ``unique`` folds their rows into one proposal).
+    return (
+        select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.coauthorships))
         .where(Proposal.id == proposal_id, Proposal.component_id == component.id,
                not_hidden(Proposal.id, RESOURCE_TYPE))
     )
+
+
+def _may_read(proposal: Proposal | None, proposal_id: int, user: Any) -> Proposal:
     if proposal is None or (proposal.state == "draft" and (user is None or proposal.author_id != user.id)):
         raise LookupError(proposal_id)
     return proposal
+
+
+async def proposal_for(session: AsyncSession, component: Component, proposal_id: int, user: Any) -> Proposal:
+    """A proposal of this component that this person may read: published or withdrawn, or their own draft."""
+    proposal = (await session.scalars(_readable(component, proposal_id))).unique().first()
+    return _may_read(proposal, proposal_id, user)
+
+
+async def proposal_and_support(session: AsyncSession, component: Component, proposal_id: int,
+                               user: Any) -> tuple[Proposal, bool]:
+    """``proposal_for`` and whether this person supports it, in one query (the proposal page's budget)."""
+    supported = (exists().where(Support.proposal_id == Proposal.id, Support.user_id == user.id)
+                 if user is not None else false())
+    row = (await session.execute(_readable(component, proposal_id).add_columns(supported.label("supported")))
+           ).unique().first()
+    return _may_read(row[0] if row else None, proposal_id, user), bool(row and row[1])
 
 
 @dataclass
@@ -240,6 +334,26 @@ class Filters:
     order: str = "random"
     seed: int = 1
     page: int = 1
+    category: int | None = None
+    """A category of the space (``narrow`` drops any other), with its subcategories in ``category_ids``."""
+    scope: int | None = None
+    """A scope of the organization (``narrow`` drops any other), with the scopes inside it in ``scope_ids``."""
+    category_ids: tuple[int, ...] = ()
+    scope_ids: tuple[int, ...] = ()
+    space_in_scope: bool = False
+    """Whether the space's own scope is among ``scope_ids``: its proposals without a scope then match too."""
+
+    def narrow(self, categories: Sequence[Any], scopes: Sequence[Any], space_scope_id: int | None) -> Filters:
+        """Keep the category and scope asked for only if they are the space's and the organization's, and take
+        in what sits inside them (a category's subcategories, a district's neighbourhoods)."""
+        category = category_services.pick(categories, self.category)
+        scope = scope_services.pick(scopes, self.scope)
+        self.category = category.id if category else None
+        self.scope = scope.id if scope else None
+        self.category_ids = tuple(sorted(category_services.within(categories, category.id))) if category else ()
+        self.scope_ids = tuple(sorted(scope_services.within(scopes, scope.id))) if scope else ()
+        self.space_in_scope = space_scope_id in self.scope_ids
+        return self
 
     @classmethod
     def parse(cls, params: Any, default_seed: int) -> Filters:
@@ -256,11 +370,21 @@ class Filters:
         state = params.get("state", "")
         return cls(
             q=" ".join(str(params.get("q", "")).split())[:100],
-            state=state if state in STATE_FILTERS else "",
+            state=state if state in STATE_FILTERS or ANSWER_STATE_TOKEN.match(str(state)) else "",
             mine=flag("mine"), supported=flag("supported"), over_threshold=flag("over_threshold"),
             order=order if order in ORDERS else "random",
             seed=number("seed", default_seed, 1, 999_999), page=number("page", 1, 1, 100_000),
+            category=number("category", 0, 0, 2**31 - 1) or None, scope=number("scope", 0, 0, 2**31 - 1) or None,
         )
+
+
+def state_condition(component_id: int, state: str) -> Any:
+    """The filter of one answer state: "accepted" and "rejected" take in the component's own states of that
+    kind (evaluation.py), through a subquery on its few states, so the list runs no query more."""
+    if state in ("accepted", "rejected"):
+        return or_(Proposal.answer_state == state, Proposal.answer_state.in_(
+            select(AnswerState.token).where(AnswerState.component_id == component_id, AnswerState.kind == state)))
+    return Proposal.answer_state == state
 
 
 async def listing(session: AsyncSession, registry: Any, component: Component, user: Any,
@@ -275,10 +399,16 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
         if filters.state == "not_answered":
             conditions.append(or_(Proposal.answer_state.is_(None), ~answered))
         elif filters.state:
-            conditions += [Proposal.answer_state == filters.state, answered]
+            conditions += [state_condition(component.id, filters.state), answered]
     matching = search.matching(session, RESOURCE_TYPE, filters.q)
     if matching is not None:
         conditions.append(Proposal.id.in_(matching))
+    if filters.category_ids:
+        conditions.append(Proposal.category_id.in_(filters.category_ids))
+    if filters.scope_ids:
+        own = Proposal.scope_id.in_(filters.scope_ids)
+        # Without a scope of its own, a proposal is about its space's scope.
+        conditions.append(or_(own, Proposal.scope_id.is_(None)) if filters.space_in_scope else own)
     if user is not None and filters.mine:
         conditions.append(Proposal.author_id == user.id)
     if user is not None and filters.supported:
@@ -290,12 +420,13 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
 
     offset = (filters.page - 1) * PER_PAGE
     author = joinedload(Proposal.author)
-    if filters.order in ("recent", "most_supported"):
+    if filters.order in ("recent", "most_supported", "most_endorsed"):
         # Two queries, not one with count(*) OVER (): the window makes the database build and sort
         # every match before it can return the first page; alone, the count reads the listing index
         # and the page stops after PER_PAGE rows of it.
         total = await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
-        key = Proposal.published_at if filters.order == "recent" else Proposal.supports_count
+        key = {"recent": Proposal.published_at, "most_supported": Proposal.supports_count,
+               "most_endorsed": Proposal.endorsements_count}[filters.order]
         proposals = (await session.scalars(
             select(Proposal).options(author).where(*conditions).order_by(key.desc(), Proposal.id.desc())
             .limit(PER_PAGE).offset(offset)
@@ -504,20 +635,6 @@ async def _set_counting(session: AsyncSession, component: Component, user: Any, 
 
 # ------------------------------------------------------------------------------------ answers
 
-async def answer(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
-                 data: Answer) -> None:
-    """Record the organization's answer; it is public now or when an admin publishes answers."""
-    if proposal.state == "draft":
-        raise ProposalError(N_("A draft cannot be answered."))
-    proposal.answer_state = data.state
-    proposal.answer = data.answer
-    proposal.answer_cost = data.cost
-    proposal.answered_at = utcnow()
-    proposal.answer_published_at = utcnow() if phase(registry, component).answers_published else None
-    if proposal.answer_published_at is not None:
-        await _tell_answered(session, registry, component, proposal, actor_id=None)
-
-
 async def _tell_answered(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
                          actor_id: int | None) -> None:
     await events.publish(session, "proposals.proposal_answered", organization_id=component.space.organization_id,
@@ -549,6 +666,16 @@ async def commentable_proposal(session: AsyncSession, component: Component, prop
                         author_id=proposal.author_id)
 
 
+async def author_may_attach(session: AsyncSession, registry: Any, component: Component, proposal_id: int,
+                            user: Any) -> bool:
+    """Attachments: the author adds and removes files while writing the draft and while they may edit it."""
+    proposal = await session.scalar(select(Proposal).where(Proposal.id == proposal_id,
+                                                           Proposal.component_id == component.id))
+    if proposal is None or user is None or proposal.author_id != user.id:
+        return False
+    return proposal.state == "draft" or editable(registry, component, proposal, user)
+
+
 def _public(component_ids: Any) -> Any:
     return and_(Proposal.component_id.in_(component_ids), Proposal.state.in_(("published", "withdrawn")),
                 not_hidden(Proposal.id, RESOURCE_TYPE))
@@ -578,6 +705,17 @@ def participants(component_ids: Any) -> Any:
     )
 
 
+def participants_in_scopes(scope_ids: Any) -> Any:
+    """Who took part with proposals of these scopes, wherever they are (a newsletter to a district): authors of
+    the published ones and their supporters. Proposals without a scope of their own count through their
+    space (core asks ``participants`` for the spaces of these scopes)."""
+    about = select(Proposal.id).where(Proposal.scope_id.in_(scope_ids), Proposal.state != "draft")
+    return union(
+        select(Proposal.author_id).where(Proposal.id.in_(about), Proposal.author_id.is_not(None)),
+        select(Support.user_id).where(Support.proposal_id.in_(about)),
+    )
+
+
 async def _public_proposals(session: AsyncSession, component: Component):
     return (await session.stream_scalars(
         select(Proposal).where(_public([component.id])).order_by(Proposal.id).execution_options(yield_per=500)
@@ -593,7 +731,7 @@ def search_document(proposal: Proposal) -> SearchDocument:
     return SearchDocument(
         resource_type=RESOURCE_TYPE, resource_id=proposal.id, path=f"/{proposal.id}",
         title={proposal.language: proposal.title}, text={proposal.language: plain_text(proposal.body)},
-        published_at=proposal.published_at,
+        published_at=proposal.published_at, scope_id=proposal.scope_id,
     )
 
 
@@ -611,3 +749,21 @@ async def export_rows(session: AsyncSession, component: Component):
             "answer": proposal.answer if published else {},
             "cost": proposal.answer_cost if published else None,
         }
+
+
+async def personal_data(session: AsyncSession, user: Any) -> dict[str, list[dict[str, Any]]]:
+    """Everything this plugin keeps about one person: their proposals (whatever their state) and their supports."""
+    proposals = (await session.scalars(
+        select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id))).all()
+    supports = (await session.scalars(
+        select(Support).where(Support.user_id == user.id).order_by(Support.id))).all()
+    return {
+        "proposals_proposals": [{
+            "id": proposal.id, "component_id": proposal.component_id, "title": proposal.title,
+            "body": plain_text(proposal.body), "language": proposal.language, "state": proposal.state,
+            "address": proposal.address, "created_at": proposal.created_at,
+            "published_at": proposal.published_at, "withdrawn_at": proposal.withdrawn_at,
+        } for proposal in proposals],
+        "proposals_supports": [{"proposal_id": support.proposal_id, "component_id": support.component_id,
+                                "created_at": support.created_at} for support in supports],
+    }

@@ -1,0 +1,149 @@
+"""Endorsements of any resource: a person stands behind a proposal (or anything a plugin offers), for
+themselves or on behalf of a user group they belong to.
+
+A resource is a ``(resource_type, resource_id)`` pair, as for follows and comments; the plugin that owns
+it decides whether it may be endorsed now (its phase, its state) and keeps a stored count if its lists
+order by it, changing that count in the same transaction as ``endorse``/``withdraw`` (which say whether
+they changed anything). The unique key (resource, endorser) makes a second endorsement impossible
+whatever the clicks: ``endorse`` is one ``INSERT ... ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.models import User
+from core.db import dialect_insert, utcnow
+from core.endorsements.models import GROUP, PERSON, Endorsement
+from core.events import RESOURCE_TYPE
+from core.groups.models import UserGroup
+from core.groups.services import author_groups, may_act_for
+from core.i18n import N_
+
+ENDORSERS_SHOWN = 50
+
+
+class EndorsementError(Exception):
+    """A rule said no; ``message`` is an untranslated message id."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _endorser(user: User, group_id: int | None) -> tuple[str, int]:
+    return (GROUP, group_id) if group_id is not None else (PERSON, user.id)
+
+
+async def _check(session: AsyncSession, resource_type: str, user: User, group_id: int | None) -> None:
+    if not RESOURCE_TYPE.match(resource_type):
+        raise ValueError(f"resource type {resource_type!r} must be '<plugin>.<thing>'")
+    if group_id is not None and not await may_act_for(session, user, group_id):
+        raise EndorsementError(N_("You can only endorse on behalf of a group you belong to."))
+
+
+async def endorse(session: AsyncSession, resource_type: str, resource_id: int, user: User,
+                  group_id: int | None = None) -> bool:
+    """Endorse a resource, personally or for ``group_id``; False when that endorser already had (nothing is
+    written then). Part of the caller's transaction."""
+    await _check(session, resource_type, user, group_id)
+    endorser_type, endorser_id = _endorser(user, group_id)
+    statement = (
+        dialect_insert(session)(Endorsement)
+        .values(resource_type=resource_type, resource_id=resource_id, endorser_type=endorser_type,
+                endorser_id=endorser_id, user_id=user.id, user_group_id=group_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["resource_type", "resource_id", "endorser_type", "endorser_id"])
+        .returning(Endorsement.id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def withdraw(session: AsyncSession, resource_type: str, resource_id: int, user: User,
+                   group_id: int | None = None) -> bool:
+    """Take an endorsement back (a group's: by any of its members); False when there was none."""
+    await _check(session, resource_type, user, group_id)
+    endorser_type, endorser_id = _endorser(user, group_id)
+    result = await session.execute(delete(Endorsement).where(
+        Endorsement.resource_type == resource_type, Endorsement.resource_id == resource_id,
+        Endorsement.endorser_type == endorser_type, Endorsement.endorser_id == endorser_id,
+    ).returning(Endorsement.id))
+    return result.first() is not None
+
+
+@dataclass
+class Endorser:
+    """One line of the list of endorsers: a person or a group, with the address of its page."""
+
+    name: str
+    path: str | None
+    group: bool
+
+
+async def count(session: AsyncSession, resource_type: str, resource_id: int) -> int:
+    """How many endorsements a resource has (for a resource whose plugin keeps no stored count)."""
+    return await session.scalar(select(func.count(Endorsement.id)).where(
+        Endorsement.resource_type == resource_type, Endorsement.resource_id == resource_id)) or 0
+
+
+async def endorsers(session: AsyncSession, resource_type: str, resource_id: int,
+                    limit: int = ENDORSERS_SHOWN) -> list[Endorser]:
+    """The first endorsers of a resource, oldest first (one query)."""
+    condition = [Endorsement.resource_type == resource_type, Endorsement.resource_id == resource_id]
+    rows = (await session.execute(
+        select(Endorsement.endorser_type, User, UserGroup)
+        .join(User, User.id == Endorsement.user_id)
+        .outerjoin(UserGroup, UserGroup.id == Endorsement.user_group_id)
+        .where(*condition).order_by(Endorsement.created_at, Endorsement.id).limit(limit)
+    )).all()
+    found = []
+    for endorser_type, person, group in rows:
+        if endorser_type == GROUP and group is not None:
+            found.append(Endorser(group.name, f"/groups/{group.nickname}", True))
+        elif person.deleted_at is not None:
+            found.append(Endorser("", None, False))  # the template says "Deleted participant"
+        else:
+            found.append(Endorser(person.name, None if person.blocked_at else f"/profiles/{person.nickname}", False))
+    return found
+
+
+@dataclass
+class Choices:
+    """Who this person may endorse as (themselves, then their groups), and what each of them endorsed."""
+
+    groups: list[UserGroup]
+    personal: set[int]
+    """Ids of the resources this person endorsed for themselves."""
+    by_group: dict[int, set[int]]
+    """Per resource id, the ids of this person's groups that endorsed it."""
+
+    def done(self, resource_id: int, group: UserGroup | None = None) -> bool:
+        """Whether this person (or, with ``group``, that group of theirs) endorsed the resource."""
+        if group is None:
+            return resource_id in self.personal
+        return group.id in self.by_group.get(resource_id, set())
+
+
+async def choices(session: AsyncSession, user: User | None, resource_type: str,
+                  resource_ids: Sequence[int]) -> Choices:
+    """The endorse buttons of a page: this person's groups and what they (or their groups) endorsed among
+    these resources (two queries for a whole page; none for a visitor)."""
+    if user is None or not resource_ids:
+        return Choices([], set(), {})
+    groups = await author_groups(session, user)
+    mine = and_(Endorsement.endorser_type == PERSON, Endorsement.endorser_id == user.id)
+    theirs = and_(Endorsement.endorser_type == GROUP, Endorsement.endorser_id.in_([group.id for group in groups]))
+    result = Choices(groups, set(), {})
+    for resource_id, endorser_type, endorser_id in await session.execute(
+        select(Endorsement.resource_id, Endorsement.endorser_type, Endorsement.endorser_id).where(
+            Endorsement.resource_type == resource_type, Endorsement.resource_id.in_(resource_ids),
+            or_(mine, theirs) if groups else mine)
+    ):
+        if endorser_type == PERSON:
+            result.personal.add(resource_id)
+        else:
+            result.by_group.setdefault(resource_id, set()).add(endorser_id)
+    return result
