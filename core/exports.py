@@ -198,3 +198,18 @@ async def export_component_task(ctx, component_id: int) -> str:
             async for export, rows in component_tables(session, ctx.registry, component):
                 archive.add_table(export.name, rows)
     return str(target)
+
+
+async def delete_with_files(session: AsyncSession, rows: Any, path_of: Any) -> int:
+    """Delete prepared files' rows, commit, then their files; how many rows.
+
+    The rows go first: a file whose row is gone is never offered, while a row without its file would be.
+    ``path_of(row)`` is the row's file, or None for one never finished."""
+    rows = list(rows)
+    paths = [path for path in map(path_of, rows) if path is not None]
+    for row in rows:
+        await session.delete(row)
+    await session.commit()
+    for path in paths:
+        path.unlink(missing_ok=True)
+    return len(rows)

@@ -20,7 +20,7 @@ from core.accounts.models import User
 from core.adminlog import record
 from core.component_exports.models import ComponentExport
 from core.db import utcnow
-from core.exports import Archive, component_tables, exports_folder, mail_when_ready
+from core.exports import Archive, component_tables, delete_with_files, exports_folder, mail_when_ready
 from core.i18n import N_, translated
 from core.manifest import Task
 from core.models import Component, Organization, Space
@@ -166,13 +166,8 @@ async def delete_expired(session: AsyncSession, settings: Any, now: datetime | N
         and_(ComponentExport.finished_at.is_(None),
              ComponentExport.requested_at <= now - timedelta(days=settings.export_retention_days)),
     )))).all()
-    paths = [path_of(settings, export) for export in expired if export.file_name]
-    for export in expired:
-        await session.delete(export)
-    await session.commit()
-    for path in paths:
-        path.unlink(missing_ok=True)
-    return len(expired)
+    return await delete_with_files(session, expired,
+                                   lambda export: path_of(settings, export) if export.file_name else None)
 
 
 async def delete_expired_task(ctx: Any) -> int:

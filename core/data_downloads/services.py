@@ -26,7 +26,7 @@ from core.comments.models import Comment, CommentVote
 from core.data_downloads.models import DataDownload
 from core.db import utcnow
 from core.events import Event
-from core.exports import Archive, mail_when_ready
+from core.exports import Archive, delete_with_files, mail_when_ready
 from core.follows import Follow
 from core.groups.models import GroupMembership, UserGroup
 from core.i18n import N_
@@ -282,13 +282,8 @@ async def delete_expired(session: AsyncSession, settings: Any, now: datetime | N
              DataDownload.requested_at <= now - timedelta(days=settings.data_download_retention_days)),
         DataDownload.user_id.in_(select(User.id).where(User.deleted_at.is_not(None))),
     )))).all()
-    paths = [path_of(settings, download) for download in expired if download.file_name]
-    for download in expired:
-        await session.delete(download)
-    await session.commit()
-    for path in paths:
-        path.unlink(missing_ok=True)
-    return len(expired)
+    return await delete_with_files(session, expired,
+                                   lambda download: path_of(settings, download) if download.file_name else None)
 
 
 async def delete_expired_task(ctx: Any) -> int:
