@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from playwright.sync_api import expect
+
 
 def log_in(journey, email: str) -> None:
     """Log in from the home page, reading the site in English."""
@@ -51,7 +53,7 @@ def test_a_comment_is_found_reported_hidden_and_then_gone_from_search(journey):
     assert "1 result" in results.get_by_role("heading", level=2).first.inner_text()
     results.get_by_role("link", name="Comment", exact=True).click()
     journey.step("followed the result")
-    assert page.locator(".comment").filter(has_text=word).is_visible()
+    expect(page.locator(".comment").filter(has_text=word)).to_be_visible()
     log_out(journey)
 
     log_in(journey, "admin@demo.participa.test")

@@ -11,6 +11,7 @@ import json
 import subprocess
 from types import SimpleNamespace
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.accounts.models import User
@@ -46,10 +47,12 @@ def test_follow_a_process_and_choose_how_often_we_write(journey):
     page.locator(FOLLOW).click()
     journey.step("following")
     assert page.url.endswith(PROCESS)
-    assert page.get_by_role("status").is_visible() and page.locator(UNFOLLOW).is_visible()
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator(UNFOLLOW)).to_be_visible()
     page.locator(UNFOLLOW).click()
     journey.step("not following")
-    assert page.url.endswith(PROCESS) and page.locator(FOLLOW).is_visible()
+    assert page.url.endswith(PROCESS)
+    expect(page.locator(FOLLOW)).to_be_visible()
 
     page.get_by_role("navigation", name="El teu compte").locator("a[href='/notifications']").click()
     journey.step("notifications")
@@ -57,7 +60,7 @@ def test_follow_a_process_and_choose_how_often_we_write(journey):
     page.locator("#field-delivery").select_option("weekly")
     page.locator("main form button[type=submit]").click()
     journey.step("saved")
-    assert page.get_by_role("status").is_visible()
+    expect(page.get_by_role("status")).to_be_visible()
     assert page.locator("#field-delivery").input_value() == "weekly"
     page.locator("#field-delivery").select_option("daily")
     page.locator("main form button[type=submit]").click()
@@ -110,7 +113,7 @@ def test_notification_pages_pass_axe_and_the_html_checker(browser, live_server, 
         check(name, page.request.get(live_server.url + path).text())
     page.goto(live_server.url + unsubscribe)
     page.locator("main form button[type=submit]").click()
-    assert page.get_by_role("status").is_visible()
+    expect(page.get_by_role("status")).to_be_visible()
     check("unsubscribed", page.content())
 
     log_in(page, live_server.url)
@@ -127,7 +130,8 @@ def test_notification_pages_pass_axe_and_the_html_checker(browser, live_server, 
     page.locator("#field-delivery").evaluate("select => { select.options[0].value = 'sometimes'; }")
     page.locator("#field-delivery").select_option("sometimes")
     page.locator("main form button[type=submit]").click()
-    assert page.get_by_role("alert").is_visible() and page.locator("#field-delivery-error").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#field-delivery-error")).to_be_visible()
     check("settings with an error", page.content())
     page.goto(live_server.url + "/notifications")
     page.locator("main form[action='/notifications/read'] button").click()

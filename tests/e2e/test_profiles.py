@@ -12,6 +12,7 @@ import json
 import subprocess
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import TOOLS
 from tests.e2e.test_quality import _axe_violations
@@ -47,16 +48,17 @@ def test_put_up_a_picture_see_it_on_the_profile_and_take_it_down(journey):
     page.locator("#field-avatar").set_input_files(NOT_AN_IMAGE)
     page.locator(UPLOAD_BUTTON).click()
     journey.step("refused")
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.locator("#field-avatar").get_attribute("aria-invalid") == "true"
-    assert page.locator("#field-avatar-error").is_visible()
+    expect(page.locator("#field-avatar-error")).to_be_visible()
 
     page.locator("#field-avatar").set_input_files(picture())
     page.locator(UPLOAD_BUTTON).click()
     journey.step("saved")
-    assert page.get_by_role("status").is_visible()
+    expect(page.get_by_role("status")).to_be_visible()
     small = menu.locator("img.avatar--small")
-    assert small.is_visible() and small.bounding_box()["width"] == 32
+    expect(small).to_be_visible()
+    assert small.bounding_box()["width"] == 32
     assert page.request.get(journey.base_url + small.get_attribute("src")).status == 200
     if journey.javascript:  # the browser decoded it: the page's CSP lets it through
         assert small.evaluate("img => img.complete && img.naturalWidth") == 300
@@ -64,12 +66,13 @@ def test_put_up_a_picture_see_it_on_the_profile_and_take_it_down(journey):
     menu.locator("a[href='/profiles/admin']").click()
     journey.step("profile")
     assert page.get_by_role("heading", level=1).inner_text() == "Montse Riera"
-    assert page.locator("main img.avatar--large").is_visible()
+    expect(page.locator("main img.avatar--large")).to_be_visible()
 
     journey.goto("/account/settings")
     page.locator(REMOVE_BUTTON).click()
     journey.step("removed")
-    assert menu.locator("span.avatar--initial").is_visible() and menu.locator("img.avatar").count() == 0
+    expect(menu.locator("span.avatar--initial")).to_be_visible()
+    assert menu.locator("img.avatar").count() == 0
 
 
 def test_picture_and_profile_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_path):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -157,7 +158,7 @@ def test_a_citizen_proposes_supports_comments_and_hears_of_the_answer(journey, i
     page.get_by_label("Descripció").fill("Calor")
     page.get_by_role("button", name="Continua").click()
     journey.step("too short")
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.get_by_label("Títol").input_value() == "Arbres"  # what she typed is kept
     page.get_by_label("Títol").fill(MINE[0])
     page.get_by_label("Descripció").fill(MINE[1])
@@ -192,7 +193,7 @@ def test_a_citizen_proposes_supports_comments_and_hears_of_the_answer(journey, i
         assert status(page) == "S'ha comptat el teu suport."
         card = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=title, exact=True))
         assert "1 suport" in card.inner_text()
-        assert card.get_by_role("button", name=for_proposal("Retira el meu suport", title)).is_visible()
+        expect(card.get_by_role("button", name=for_proposal("Retira el meu suport", title))).to_be_visible()
     fourth = OTHERS[LIMIT][0]
     page.get_by_role("button", name=for_proposal("Dona suport", fourth)).click()
     journey.step("over the limit")
@@ -207,7 +208,7 @@ def test_a_citizen_proposes_supports_comments_and_hears_of_the_answer(journey, i
     journey.step("support withdrawn")
     assert status(page) == "S'ha retirat el teu suport."
     assert "0 suports" in supports_of(page)
-    assert page.get_by_role("button", name=for_proposal("Dona suport", OTHERS[1][0])).is_visible()
+    expect(page.get_by_role("button", name=for_proposal("Dona suport", OTHERS[1][0]))).to_be_visible()
     journey.goto(setup.url + "/?order=recent")
     page.get_by_role("button", name=for_proposal("Dona suport", fourth)).click()
     assert status(page) == "S'ha comptat el teu suport."

@@ -13,6 +13,7 @@ from collections import deque
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import TOOLS
 
@@ -183,7 +184,7 @@ def test_forms_showing_errors_and_pages_for_logged_in_people_pass_axe(browser, l
     page = context.new_page()
     page.goto(live_server.url + "/account/register")
     page.get_by_role("button", name="Crea el compte").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     failures = [f"registration with errors: {v}" for v in _axe_violations(page)]
 
     page.goto(live_server.url + "/account/login")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from playwright.sync_api import expect
+
 
 def log_in_as_admin(journey) -> None:
     page = journey.page
@@ -92,6 +94,6 @@ def test_admin_creates_a_process_with_phases_and_components_and_publishes_it(jou
     assert phase_list.count() == 3
     assert page.locator('[aria-current="step"]').inner_text().startswith("Propostes")
     sections = page.get_by_role("navigation", name="Sections of this space")
-    assert sections.get_by_role("link", name="Neighbourhood proposals").is_visible()
+    expect(sections.get_by_role("link", name="Neighbourhood proposals")).to_be_visible()
     journey.goto("/processes")
     assert page.locator(f'a[href="/processes/{slug}"]').inner_text() == "Budget 2029"
