@@ -8,12 +8,13 @@ from huey import crontab
 
 from core import adminlog, roles  # noqa: F401  (imported for their tables: the metadata must know them)
 from core import backup, exports, health, mail, routes, web
-from core import profiles, uploads
+from core import profiles, sitemap, uploads
 from core import events, follows  # noqa: F401  (tables)
 from core import outbox
 from core.accounts import inactivity
 from core.accounts import models as account_models  # noqa: F401  (tables)
 from core.accounts import routes as account_routes
+from core.activity import feeds as activity_feeds
 from core.activity import routes as activity_routes
 from core.attachments import models as attachment_models  # noqa: F401  (tables)
 from core.attachments import permissions as attachment_permissions
@@ -28,6 +29,7 @@ from core.groups import routes as group_routes
 from core.groups import services as group_services
 from core.moderation import permissions as moderation_permissions
 from core.moderation import routes as moderation_routes
+from core.moderation import services as moderation_services
 from core.newsletters import models as newsletter_models  # noqa: F401  (tables)
 from core.newsletters import routes as newsletter_routes
 from core.newsletters import services as newsletter_services
@@ -95,7 +97,7 @@ def register_routes():
         *newsletter_routes.ROUTES,
         *search_routes.ROUTES,
         *static_page_routes.ROUTES,
-        *activity_routes.ROUTES, *statistics_routes.ROUTES,
+        *activity_routes.ROUTES, *activity_feeds.ROUTES, *statistics_routes.ROUTES, *sitemap.ROUTES,
         *group_routes.ROUTES,
         *component_export_routes.ROUTES,
         *data_download_routes.ROUTES,
@@ -117,7 +119,7 @@ def register_permissions():
 
 @hookimpl
 def register_event_types():
-    return [*comment_services.EVENT_TYPES, *group_services.EVENT_TYPES]
+    return [*comment_services.EVENT_TYPES, *group_services.EVENT_TYPES, *moderation_services.EVENT_TYPES]
 
 
 @hookimpl
@@ -167,3 +169,9 @@ def register_authorization_handlers():
 def template_context(request):
     """``acting``: the banner of a staff member acting on behalf of someone (no query)."""
     return verification_acting.template_context(request)
+
+
+@hookimpl
+async def transfer_participation(session, from_user_id, to_user_id):
+    """Core's one-person-one-vote rows: comment votes (follows went with the deleted account)."""
+    await comment_services.transfer_votes(session, from_user_id, to_user_id)

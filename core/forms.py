@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import math
 import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +42,7 @@ MESSAGES = {
     "too_small": N_("Enter a number of at least %(limit)s."),
     "too_large": N_("Enter a number of at most %(limit)s."),
     "not_a_number": N_("Enter a whole number."),
+    "not_a_decimal": N_("Enter a number, with a point or a comma for decimals, for example 41.3874."),
     "not_a_date": N_("Enter a date as year-month-day, for example 2027-03-15."),
     "choice": N_("Choose one of the options."),
     "pattern": N_("The format is not valid."),
@@ -245,6 +247,18 @@ class Form:
             if kind.le is not None and number > kind.le:
                 return msgspec.UNSET, self._(MESSAGES["too_large"], limit=kind.le)
             return number, ""
+        if isinstance(kind, mi.FloatType):
+            try:
+                decimal = float(text.replace(",", "."))
+            except ValueError:
+                return msgspec.UNSET, self._(MESSAGES["not_a_decimal"])
+            if not math.isfinite(decimal):  # "nan" and "inf" parse, but are no amount of anything
+                return msgspec.UNSET, self._(MESSAGES["not_a_decimal"])
+            if kind.ge is not None and decimal < kind.ge:
+                return msgspec.UNSET, self._(MESSAGES["too_small"], limit=kind.ge)
+            if kind.le is not None and decimal > kind.le:
+                return msgspec.UNSET, self._(MESSAGES["too_large"], limit=kind.le)
+            return decimal, ""
         if isinstance(kind, mi.DateType):
             try:
                 return datetime.date.fromisoformat(text), ""

@@ -88,3 +88,10 @@ def demo_content(session, organization, locales):
 def personal_data(session, user):
     """Return (awaitable) a dict of table name to rows (dicts): what this plugin keeps about ``user``, for
     the download of all their data."""
+
+
+@hookspec
+def transfer_participation(session, registry, organization, from_user_id, to_user_id):
+    """Make what the deleted account ``from_user_id`` gave (supports, votes, endorsements) the account
+    ``to_user_id``'s (awaitable), in the caller's transaction, when the same person verified the same identity
+    again: where both accounts gave the same thing, keep one and put stored counts right."""

@@ -7,6 +7,7 @@ lives in a context variable that the template gettext callables read.
 
 from __future__ import annotations
 
+import functools
 import io
 from contextvars import ContextVar
 from datetime import date
@@ -33,6 +34,17 @@ def N_(message: str) -> str:
     return message
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(po_path: str, locale: str, modified_ns: int, size: int) -> bytes:
+    """A .po file compiled to .mo, once per version of the file in a process: parsing the .po files is
+    most of the cost of building an application, which tests and workers do often."""
+    with open(po_path, "rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
 def load_catalog(locale: str, folders: list[Path]) -> Translations:
     """One Translations object merging every folder's catalog for ``locale``, first folder wins."""
     merged = Translations()
@@ -40,12 +52,9 @@ def load_catalog(locale: str, folders: list[Path]) -> Translations:
         po_path = folder / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
         if not po_path.exists():
             continue
-        with po_path.open("rb") as fh:
-            catalog = read_po(fh, locale=locale)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        merged.merge(Translations(buffer, domain=DOMAIN))
+        stat = po_path.stat()
+        compiled = _compiled(str(po_path), locale, stat.st_mtime_ns, stat.st_size)
+        merged.merge(Translations(io.BytesIO(compiled), domain=DOMAIN))
     return merged
 
 

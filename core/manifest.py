@@ -54,6 +54,9 @@ class EventType(msgspec.Struct, kw_only=True, frozen=True):
     """Shown in public activity (the organization's, a space's and the actor's profile, core/activity) while
     what it is about stays visible; its ``message`` must then read well for anybody ("commented on"), not
     only for the person told ("replied to your comment")."""
+    followers: bool = True
+    """Whether the followers of what it is about (and of its space) are told. False for a notice meant for
+    the people the publisher names alone (``recipients``): content of yours hidden by moderation."""
 
     def __post_init__(self) -> None:
         if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", self.name):
@@ -195,6 +198,10 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
     """Its resources that take comments and reports (core.comments, core.moderation)."""
     attachable: tuple[Attachable, ...] = ()
     """Its resources that take attachments and galleries (core.attachments)."""
+    admin_actions: dict[str, str] = msgspec.field(default_factory=dict)
+    """What its admins do that the admin log records (``core.adminlog.record``), each action with the
+    untranslated line the log shows: ``{"proposals.answer": N_("answered the proposal %(target)s")}``.
+    Each action starts with the component type's name."""
 
     def __post_init__(self) -> None:
         _check_name("component type", self.name)
@@ -218,6 +225,10 @@ class ComponentManifest(msgspec.Struct, kw_only=True, frozen=True):
                                     f"'{self.name}.thing'")
         if len(set(attachable)) != len(attachable):
             raise ManifestError(f"component type {self.name!r}: an attachable resource type is declared twice")
+        for action in self.admin_actions:
+            if not re.match(rf"^{self.name}\.[a-z][a-z0-9_]*$", action):
+                raise ManifestError(f"component type {self.name!r}: admin action {action!r} must look like "
+                                    f"'{self.name}.verb'")
 
     def default_settings(self) -> dict[str, Any]:
         return msgspec.to_builtins(self.settings())

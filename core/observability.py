@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -96,6 +97,14 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(image_sources: Sequence[str] = ()) -> str:
+    """The policy, letting images come from these origins too: a page showing a map sets it with the
+    tile server's origin, which no other page needs."""
+    if not image_sources:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: " + " ".join(image_sources))
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook, so it covers every response, 404s and static files included.
 
@@ -119,6 +128,8 @@ async def security_headers(message: Message, scope: Scope) -> None:
     ]
     if https:
         extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    if any(name.lower() == b"content-security-policy" and b"frame-ancestors *" in value for name, value in headers):
+        present.add(b"x-frame-options")  # an embed (core.embeds): other sites may frame it, on purpose
     headers += [(name, value) for name, value in extra if name not in present]
     message["headers"] = headers  # type: ignore[typeddict-unknown-key]
 

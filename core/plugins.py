@@ -16,7 +16,7 @@ from typing import Any
 
 import pluggy
 
-from core import hookspecs
+from core import adminlog, hookspecs
 from core.manifest import ComponentManifest, EventType, ManifestError, PluginInfo, SpaceType, Task
 from core.settings import Settings
 from core.verifications.handlers import AuthorizationHandler
@@ -94,6 +94,10 @@ class Registry:
         for plugin, event_type in event_sources:
             self._unique(self.event_types, event_type.name, plugin, "event type")
             self.event_types[event_type.name] = event_type
+        self.admin_actions: dict[str, str] = dict(adminlog.ACTIONS)
+        for manifest in self.component_types.values():
+            self.admin_actions.update(manifest.admin_actions)
+        adminlog.declare(self.admin_actions)
         self.tasks: dict[str, Task] = {}
         for plugin, task in self._collect("register_tasks", Task):
             self._unique(self.tasks, task.name, plugin, "task")

@@ -16,6 +16,7 @@ from core.db import utcnow
 from core.i18n import LANGUAGE_NAMES
 from core.models import Space
 from core.organizations import terms_in_force
+from core.scopes import services as scope_services
 from core.statistics.routes import figures_of, format_number
 from core.web import DB, LOCALE_COOKIE, CurrentOrganization, render, safe_next
 
@@ -29,11 +30,18 @@ async def home(request: Request, db: DB, organization: CurrentOrganization) -> T
     """Highlighted spaces first, then the other published public spaces, newest first; the phases open now
     and those that close soonest, so nobody misses a deadline; the organization in numbers and its latest
     activity. A fixed number of queries, whatever the number of spaces, events and comments (the figures
-    come from the statistics cache most of the time)."""
+    come from the statistics cache most of the time). ``?scope=<id>`` keeps the spaces of one of the
+    organization's scopes and of the scopes inside it, as the lists of spaces do; any other value filters nothing."""
+    condition = [Space.organization_id == organization.id, Space.published.is_(True), Space.private.is_(False)]
+    # Read by hand: Litestar keeps the parameter name "scope" for the ASGI scope.
+    scopes = await scope_services.scopes_of(db, organization)
+    chosen = scope_services.pick(scopes, request.query_params.get("scope"))
+    if chosen is not None:
+        condition.append(Space.scope_id.in_(scope_services.within(scopes, chosen.id)))
     spaces = (
         await db.scalars(
             select(Space)
-            .where(Space.organization_id == organization.id, Space.published.is_(True), Space.private.is_(False))
+            .where(*condition)
             .options(selectinload(Space.active_phase), selectinload(Space.hero))
             .order_by(Space.promoted.desc(), Space.created_at.desc(), Space.id.desc())
             .limit(HOME_SPACES)
@@ -59,7 +67,8 @@ async def home(request: Request, db: DB, organization: CurrentOrganization) -> T
     figures = [(gettext(figure.title), figure.value) for figure in (await figures_of(request, organization)).figures]
     return render(request, "home.html", highlighted=[card for card in cards if card[0].promoted],
                   spaces=[card for card in cards if not card[0].promoted], open_now=open_now, deadlines=deadlines,
-                  activity=activity.entries, figures=figures, number=format_number)
+                  activity=activity.entries, figures=figures, number=format_number,
+                  scope_choices=scope_services.choices(scopes, "")[1:], scope=chosen)
 
 
 @get("/locale/{code:str}", name="locale", opt={"permission": "public", "terms_exempt": True})

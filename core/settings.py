@@ -15,6 +15,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -80,6 +81,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Days an export of a component, prepared for its admins, can be downloaded before it is deleted."""
     data_download_retention_days: int = 7
     """Days a person's download of all their data stays available before it is deleted."""
+    map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    """Tile server of the maps (Leaflet URL template with {z}, {x}, {y}, optionally {s}); visitors' browsers fetch the tiles, never the server."""
+    map_attribution: str = "© OpenStreetMap contributors"
+    """Credit the tile server's terms require, shown on every map (plain text)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Least severe log level written."""
     log_json: bool = True
@@ -128,6 +133,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if self.system_host and not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", self.system_host):
             errors.append("system_host: must be a lowercase host name without scheme, port or path "
                           "(system.participa.example)")
+        # Its host goes into the Content-Security-Policy header of the maps, so nothing else may hide in it.
+        if not re.fullmatch(r"https?://[a-zA-Z0-9.{}:-]+/\S*", self.map_tiles_url) or not all(
+                part in self.map_tiles_url for part in ("{z}", "{x}", "{y}")):
+            errors.append("map_tiles_url: must be an http(s) URL template with {z}, {x} and {y} "
+                          "(https://tile.openstreetmap.org/{z}/{x}/{y}.png)")
         if self.theme != "default" and not any((root / self.theme).is_dir() for root in self._theme_roots()):
             errors.append(f"theme: no folder named {self.theme!r} in {', '.join(map(str, self._theme_roots()))}")
         if errors:
@@ -145,6 +155,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def map_tiles_origin(self) -> str:
+        """The tile server's origin, for the maps' Content-Security-Policy ({s} subdomains as a wildcard)."""
+        parts = urlsplit(self.map_tiles_url.replace("{s}", "*"))
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def outbox_path(self) -> Path:

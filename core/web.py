@@ -162,6 +162,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in available if code in LANGUAGE_NAMES],
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "site_url": str(request.base_url).rstrip("/"),  # the host asked for, for code other sites paste (embeds)
         "nav_links": [],
         "footer_pages": request.state.get("footer_pages", []),
         "session_seconds": request.app.state.settings.session_max_age,

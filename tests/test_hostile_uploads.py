@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from core.accounts.passwords import hash_password
 from core.db import utcnow
 from core.groups.models import GroupMembership, UserGroup
-from core.models import Space
+from core.models import Component, Space
 from core.process_groups.models import ProcessGroup
 from core.roles import grant_organization_role
 from core.system.models import SystemAdmin
@@ -170,6 +170,11 @@ async def personas(client, demo, db):
     proposal_id = await write_draft(client, component)
     space = await db.scalar(select(Space).where(Space.slug == "pressupostos-2027"))
     proposals = f"/processes/pressupostos-2027/proposals/{component.id}"
+    # A component holding a participatory text, whose admins upload its Markdown file.
+    text = Component(space_id=space.id, component_type="proposals", name={"ca": "Reglament"}, published=True,
+                     settings={"participatory_texts_enabled": True}, weight=20)
+    db.add(text)
+    await db.commit()
 
     async def as_admin():
         await log_in(client, "boss@example.org")
@@ -186,7 +191,8 @@ async def personas(client, demo, db):
         "admin": (as_admin, [f"{proposals}/{proposal_id}/preview", f"{proposals}/admin/answers", "/account/settings",
                              f"/admin/spaces/{space.id}", f"/admin/spaces/{space.id}/attachments", "/groups/veins",
                              "/admin", "/admin/spaces", "/admin/process-groups",
-                             "/account/verifications/identity-document"]),
+                             "/account/verifications/identity-document",
+                             f"/processes/pressupostos-2027/proposals/{text.id}/admin/participatory-text"]),
         "system admin": (as_system_admin, ["/system"]),
     }
 

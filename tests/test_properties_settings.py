@@ -83,6 +83,13 @@ VALID = {
     "backup_dir": text,
     "backup_retention_days": st.integers(1, settings_module.MAX_RETENTION_DAYS),
     "backup_hour": st.integers(0, 23),
+    # A tile server's URL template: http(s), a host (with {s} for subdomains, maybe a port), {z}/{x}/{y}.
+    "map_tiles_url": st.builds(
+        lambda scheme, host, port, suffix: f"{scheme}://{host}{port}/{{z}}/{{x}}/{{y}}{suffix}",
+        st.sampled_from(["http", "https"]),
+        st.from_regex(r"(\{s\}\.)?[a-z0-9]([a-z0-9.-]{0,15}[a-z0-9])?", fullmatch=True),
+        st.sampled_from(["", ":8080"]), st.sampled_from(["", ".png", "@2x.png?key=abc"])),
+    "map_attribution": text,
     "log_level": st.sampled_from(["DEBUG", "INFO", "WARNING", "ERROR"]),
     "log_json": st.booleans(),
     "debug": st.booleans(),
@@ -177,6 +184,8 @@ def invalid_env(name: str) -> st.SearchStrategy[str]:
                 "mail_url": ("smtp://", "smtps://")}
     if name in prefixes:
         return text.filter(lambda value: value and not value.startswith(prefixes[name]))
+    if name == "map_tiles_url":  # not a URL template of tiles: no {z}
+        return st.text(CHARACTERS, min_size=1, max_size=20).filter(lambda value: value.strip() and "{z}" not in value)
     if name == "theme":
         return st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=12).filter(
             lambda value: value not in THEMES)

@@ -20,6 +20,7 @@ from core.accounts.models import AccountToken, User
 from core.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from core.accounts.schemas import InvitationAcceptance, Registration
 from core.db import utcnow
+from core.groups.succession import replace_admin
 from core.i18n import N_
 from core.models import Organization
 from core.notifications.services import forget_person
@@ -344,6 +345,7 @@ async def anonymise(session: AsyncSession, user: User, files: Storage) -> None:
     await session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     await forget_person(session, user.id)  # follows, notifications and mail not yet sent
     await forget_verifications(session, user.id)  # the identity's digest stays bound to this row
+    await replace_admin(session, user.id)  # no group is left without someone to run it
     user.name, user.nickname = "", f"deleted_{user.id}"
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.password_hash = None

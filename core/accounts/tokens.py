@@ -14,7 +14,7 @@ from core.db import utcnow
 
 LIFETIMES = {
     "confirm_email": timedelta(days=3), "reset_password": timedelta(hours=1), "invitation": timedelta(days=7),
-    "change_email": timedelta(days=1),
+    "change_email": timedelta(days=1), "managed_handover": timedelta(days=7),
 }
 
 
@@ -48,6 +48,15 @@ async def peek(session: AsyncSession, organization_id: int, purpose: str, token:
             AccountToken.expires_at > utcnow(),
         )
     )
+
+
+async def peek_with_payload(session: AsyncSession, organization_id: int, purpose: str,
+                            token: str) -> tuple[User, str | None] | None:
+    """Like ``peek``, also returning the token's payload."""
+    user = await peek(session, organization_id, purpose, token)
+    if user is None:
+        return None
+    return user, await session.scalar(select(AccountToken.payload).where(AccountToken.digest == _digest(token)))
 
 
 async def consume_with_payload(session: AsyncSession, organization_id: int, purpose: str,

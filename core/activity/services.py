@@ -108,6 +108,8 @@ class Entry:
     created_at: datetime
     space_title: dict[str, str]
     space_path: str
+    path: str = ""
+    """The address of what the event is about (a comment's anchor included), for feeds."""
 
 
 @dataclass(frozen=True)
@@ -139,14 +141,17 @@ class _Values(dict):
         return ""
 
 
+def _path(event: Event) -> str:
+    if isinstance(event.data, dict) and isinstance(event.data.get("comment_id"), int):
+        return f"{event.resource_path}#comment-{event.data['comment_id']}"
+    return event.resource_path
+
+
 def describe(gettext: Callable[[str], str], event: Event, actor: Markup) -> Markup:
     """The text of a public event: its message with the actor and the resource as links, everything escaped."""
     values = _Values({key: translated(value) if isinstance(value, dict) else ("" if value is None else value)
                       for key, value in (event.data or {}).items()})
-    path = event.resource_path
-    if isinstance(event.data, dict) and isinstance(event.data.get("comment_id"), int):
-        path = f"{path}#comment-{event.data['comment_id']}"
-    values["resource"] = Markup('<a href="{}">{}</a>').format(path, translated(event.resource_title))
+    values["resource"] = Markup('<a href="{}">{}</a>').format(_path(event), translated(event.resource_title))
     values["actor"] = actor
     text = escape(gettext(event.message))
     try:
@@ -194,7 +199,7 @@ async def timeline(session: AsyncSession, registry: Any, gettext: Callable[[str]
         prefix = registry.space_types[space_type].url_prefix
         entries.append(Entry(id=event.id, kind=kind_of(event.event_type), text=describe(gettext, event,
                              _actor(gettext, *person)), created_at=event.created_at, space_title=space_title,
-                             space_path=f"/{prefix}/{slug}"))
+                             space_path=f"/{prefix}/{slug}", path=_path(event)))
     if not entries:
         return Timeline()
     if after is not None:

@@ -14,7 +14,6 @@ from core.accounts.mails import render_mail, write_to_outbox
 from core.accounts.models import User
 from core.accounts.routes import form_data
 from core.admin import schemas, services
-from core.adminlog import ACTIONS
 from core.auth import flash
 from core.forms import Form
 from core.i18n import N_
@@ -226,7 +225,8 @@ async def change_settings(request: Request, db: DB, organization: CurrentOrganiz
 async def admin_log(request: Request, db: DB, organization: CurrentOrganization, page: FromQuery[int] = 1) -> Template:
     entries, total = await services.log_page(db, organization, max(page, 1))
     page, pages = _page_of(page, total)
-    return render(request, "admin/log.html", entries=entries, actions=ACTIONS, page=page, pages=pages)
+    return render(request, "admin/log.html", entries=entries, actions=request.app.state.registry.admin_actions,
+                  page=page, pages=pages)
 
 
 ROUTES = [dashboard, users, invite, user_detail, block_user, unblock_user, change_roles, terms_page, publish_terms,

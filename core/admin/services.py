@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.models import User
 from core.adminlog import AdminLogEntry, record
 from core.db import utcnow
+from core.groups.succession import replace_admin
 from core.i18n import N_
 from core import organizations
 from core.accounts import services as accounts
@@ -87,6 +88,7 @@ async def block(session: AsyncSession, organization: Organization, actor: User, 
         raise AdminError(N_("Only an administrator can block another administrator."))
     user.blocked_at, user.blocked_reason = utcnow(), reason.strip()
     record(session, organization.id, actor, "user.block", _label(user), reason=reason.strip())
+    await replace_admin(session, user.id)  # no group is left without someone to run it
 
 
 async def unblock(session: AsyncSession, organization: Organization, actor: User, user: User) -> None:

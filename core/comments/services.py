@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, delete, func, literal, or_, select
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -30,8 +30,8 @@ from core.comments.schemas import ALIGNMENTS, MAX_LENGTH, CommentForm
 from core.db import dialect_insert, utcnow
 from core.events import Resource, publish
 from core.follows import Follow
-from core.groups import services as groups
 from core.forms import Form
+from core.groups import services as groups
 from core.i18n import N_
 from core.manifest import EventType, ResourceInfo, SearchDocument
 from core.models import Component
@@ -416,3 +416,14 @@ async def thread_for(request: Any, component: Component, resource_type: str, res
 def comment_form(gettext: Any, data: Any = None) -> Form:
     """The form of a new comment or reply; its fields are named ``comment.body``, ``comment.alignment``."""
     return Form(CommentForm, gettext, data, prefix=FORM_PREFIX)
+
+
+async def transfer_votes(session: AsyncSession, from_user_id: int, to_user_id: int) -> None:
+    """Make the comment votes of the deleted account ``from_user_id`` those of the same person's new account
+    (``transfer_participation``). A comment both voted on keeps the new account's vote, and none is left on
+    the new account's own comments (nobody votes on what they wrote). Part of the caller's transaction."""
+    voted = select(CommentVote.comment_id).where(CommentVote.user_id == to_user_id)
+    own = select(Comment.id).where(Comment.author_id == to_user_id)
+    await session.execute(delete(CommentVote).where(
+        CommentVote.user_id == from_user_id, or_(CommentVote.comment_id.in_(voted), CommentVote.comment_id.in_(own))))
+    await session.execute(update(CommentVote).where(CommentVote.user_id == from_user_id).values(user_id=to_user_id))

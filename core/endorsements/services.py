@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import User
@@ -147,3 +147,20 @@ async def choices(session: AsyncSession, user: User | None, resource_type: str,
         else:
             result.by_group.setdefault(resource_id, set()).add(endorser_id)
     return result
+
+
+async def transfer(session: AsyncSession, resource_type: str, from_user_id: int, to_user_id: int) -> list[int]:
+    """Make the personal endorsements of ``resource_type`` by the deleted account ``from_user_id`` those of the
+    same person's new account (``transfer_participation``). Where the new account already endorsed the same
+    resource the old endorsement goes: the ids of those resources are returned, so that the plugin owning
+    them takes one from its stored count. Part of the caller's transaction."""
+    personal = [Endorsement.resource_type == resource_type, Endorsement.endorser_type == PERSON]
+    already = select(Endorsement.resource_id).where(*personal, Endorsement.endorser_id == to_user_id)
+    twice = (await session.execute(
+        delete(Endorsement).where(*personal, Endorsement.endorser_id == from_user_id,
+                                  Endorsement.resource_id.in_(already))
+        .returning(Endorsement.resource_id)
+    )).scalars().all()
+    await session.execute(update(Endorsement).where(*personal, Endorsement.endorser_id == from_user_id)
+                          .values(endorser_id=to_user_id, user_id=to_user_id))
+    return sorted(twice)

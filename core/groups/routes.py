@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from core.accounts.routes import form_data
 from core.auth import flash
 from core.forms import Form
-from core.groups import services
+from core.groups import services, succession
 from core.groups.models import BELONGS, UserGroup
 from core.groups.schemas import GroupForm, InvitationForm
 from core.i18n import N_
@@ -31,6 +31,7 @@ CREATE = {"permission": "groups.create"}
 JOIN = {"permission": "groups.join"}
 MANAGE = {"permission": "groups.manage"}
 VERIFY = {"permission": "groups.verify"}
+APPOINT = {"permission": "groups.appoint_admin"}
 
 
 def _(request: Request, message: str, **variables: Any) -> str:
@@ -328,7 +329,9 @@ async def admin_list(request: Request, db: DB, organization: CurrentOrganization
     """Every group, with a search, for admins and user managers to verify."""
     q = " ".join(q.split())[:100]
     groups, total, page, pages = await services.groups_page(db, organization, q, page, per_page=25)
-    return render(request, "admin/groups/list.html", groups=groups, total=total, page=page, pages=pages, q=q)
+    without_admin = await succession.without_admin(db, [group.id for group, _members in groups])
+    return render(request, "admin/groups/list.html", groups=groups, total=total, page=page, pages=pages, q=q,
+                  without_admin=without_admin)
 
 
 async def _verification(request: Request, db: DB, organization: Organization, group_id: int,
@@ -354,6 +357,43 @@ async def unverify(request: Request, db: DB, organization: CurrentOrganization, 
     return await _verification(request, db, organization, group_id, verified=False)
 
 
+async def _group_by_id(db: DB, organization: Organization, group_id: int) -> UserGroup:
+    group = await services.group_of(db, organization, group_id)
+    if group is None:
+        raise NotFoundException()
+    return group
+
+
+def _appoint_page(request: Request, group: UserGroup, form: Form, status_code: int = 200) -> Template:
+    return render(request, "admin/groups/appoint.html", group=group, form=form, status_code=status_code)
+
+
+@get("/admin/groups/{group_id:int}/appoint", opt=APPOINT)
+async def appoint_form(request: Request, db: DB, organization: CurrentOrganization,
+                       group_id: FromPath[int]) -> Template:
+    """Give a group that lost its admins (deleted or blocked) someone to run it."""
+    return _appoint_page(request, await _group_by_id(db, organization, group_id), _form(request, InvitationForm))
+
+
+@post("/admin/groups/{group_id:int}/appoint", opt=APPOINT)
+async def appoint(request: Request, db: DB, organization: CurrentOrganization,
+                  group_id: FromPath[int]) -> Template | Redirect:
+    group = await _group_by_id(db, organization, group_id)
+    form = _form(request, InvitationForm, await form_data(request))
+    if form.validate():
+        try:
+            person = await succession.appoint(db, organization, request.state.user, group, form.result.person)
+        except services.GroupError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            name, group_name = person.name, group.name
+            await db.commit()
+            flash(request, _(request, N_("%(name)s is now an admin of the group %(group)s."), name=name,
+                             group=group_name))
+            return Redirect("/admin/groups", status_code=303)
+    return _appoint_page(request, group, form, status_code=400)
+
+
 ROUTES = [index, new, create, invitations, show, edit, update, upload_avatar, remove_avatar, members, invite,
           accept_request, reject_request, promote, demote, remove_member, join, leave, accept_invitation,
-          decline_invitation, admin_list, verify, unverify]
+          decline_invitation, admin_list, verify, unverify, appoint_form, appoint]

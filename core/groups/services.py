@@ -53,6 +53,8 @@ EVENT_TYPES = [
               message=N_("%(actor)s asked to join the group %(resource)s")),
     EventType(name="groups.request_accepted", title=N_("Answers to my requests to join a group"),
               message=N_("%(actor)s accepted you in the group %(resource)s")),
+    EventType(name="groups.admin_appointed", title=N_("Becoming an admin of a group that lost its admin"),
+              message=N_("You are now an admin of the group %(resource)s, which had no other admin")),
 ]
 """Each names a membership (``groups.membership``), which nobody follows: only the people named hear."""
 

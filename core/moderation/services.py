@@ -15,14 +15,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from core import adminlog
 from core.accounts.models import User
 from core.comments.models import Comment
 from core.db import UTCDateTime, dialect_insert, utcnow
+from core.events import REGISTRY, Resource, publish
 from core.i18n import N_, translated
-from core.manifest import Commentable, ResourceInfo
+from core.manifest import Commentable, EventType, ResourceInfo
 from core.models import Component, Organization, Space
 from core.moderation.models import REASONS, Moderation, Report
 from core.spaces.public import component_url
@@ -43,6 +44,14 @@ REASON_LABELS = {
 DETAILS_NEEDED = N_("Tell the moderators what the problem is.")
 ALREADY_REPORTED = N_("You have already reported this; the moderators will review it.")
 OWN_CONTENT = N_("You cannot report what you wrote yourself.")
+CONTENT_HIDDEN = "moderation.content_hidden"
+EVENT_TYPES = [
+    EventType(name=CONTENT_HIDDEN, title=N_("Your contributions hidden by moderation"),
+              message=N_("What you wrote, \u201c%(resource)s\u201d, is hidden after reports or by a moderator: "
+                         "nobody sees it now. If you think this is a mistake, write to the organization."),
+              followers=False),
+]
+"""Told to the author alone: their followers must not learn of it from a notification."""
 
 
 class ModerationError(Exception):
@@ -199,6 +208,8 @@ async def report(session: AsyncSession, settings: Any, component: Component, use
     )
     moderation = await session.get(Moderation, moderation_id, populate_existing=True)
     assert moderation is not None
+    if moderation.hidden_at == now:  # hidden by this report, not before
+        await _tell_author(session, component, moderation, actor_id=None)
     return moderation
 
 
@@ -265,6 +276,10 @@ async def hide(session: AsyncSession, space: Space, moderation: Moderation, mode
     """Hide a resource everywhere until a moderator unhides it; written to the admin log."""
     if moderation.hidden_at is None:
         moderation.hidden_at, moderation.hidden_by_id = utcnow(), moderator.id
+        component = await session.scalar(select(Component).where(Component.id == moderation.component_id)
+                                         .options(selectinload(Component.space)))
+        if component is not None:
+            await _tell_author(session, component, moderation, actor_id=moderator.id)
     adminlog.record(session, space.organization_id, moderator, "moderation.hide", _target(moderation),
                     space_id=space.id, resource_type=moderation.resource_type, resource_id=moderation.resource_id)
 
@@ -284,6 +299,19 @@ async def author_of(session: AsyncSession, organization: Organization, moderatio
         return None
     return await session.scalar(select(User).where(
         User.id == moderation.author_id, User.organization_id == organization.id, User.deleted_at.is_(None)))
+
+
+async def _tell_author(session: AsyncSession, component: Component, moderation: Moderation,
+                       actor_id: int | None) -> None:
+    """Tell the author that what they wrote is hidden (nobody else: ``followers=False``). The link goes to
+    the component, which they can still open, not to the hidden thing."""
+    if moderation.author_id is None:
+        return
+    await publish(session, CONTENT_HIDDEN, organization_id=component.space.organization_id, actor_id=actor_id,
+                  recipients=[moderation.author_id],
+                  resource=Resource(type=moderation.resource_type, id=moderation.resource_id,
+                                    title=moderation.excerpt or "…",
+                                    path=component_url(session.info[REGISTRY], component)))
 
 
 def _target(moderation: Moderation) -> str:

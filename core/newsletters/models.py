@@ -39,8 +39,13 @@ class Newsletter(Base):
     """How many of their mails are written into the outbox so far (the progress of the sending)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scheduled_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When a draft is to start sending by itself (``core.send_scheduled_newsletters``); None unless scheduled."""
+    scheduled_by_id: Mapped[int | None]
+    """The admin who scheduled it: the sending is logged in their name. No foreign key: SQLite cannot add
+    one to an existing table without rebuilding it; an id whose account is gone is simply not found."""
     sent_at: Mapped[datetime | None]
-    """When an admin sent it; from then on it cannot be changed."""
+    """When an admin sent it (or its schedule started it); from then on it cannot be changed."""
     completed_at: Mapped[datetime | None]
     """When every delivery was handled (written into the outbox, or skipped)."""
 

@@ -6,6 +6,7 @@ newsletter is looked up in the request's organization only, so another one's is 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 from litestar import Request, get, post
@@ -20,7 +21,13 @@ from core.i18n import N_, current_locale
 from core.models import Organization
 from core.newsletters import services
 from core.newsletters.models import Newsletter
-from core.newsletters.schemas import RECIPIENT_LABELS, NewsletterForm, RecipientsForm, SampleMailForm
+from core.newsletters.schemas import (
+    RECIPIENT_LABELS,
+    NewsletterForm,
+    RecipientsForm,
+    SampleMailForm,
+    ScheduleForm,
+)
 from core.scopes import services as scope_services
 from core.spaces.admin import locales_of
 from core.web import DB, CurrentOrganization, render
@@ -241,19 +248,65 @@ async def choose_recipients(request: Request, db: DB, organization: CurrentOrgan
                                   scope_ids=scope_ids)
 
 
+async def _confirm_page(request: Request, db: DB, organization: Organization, newsletter: Newsletter,
+                        form: Form | None = None, status_code: int = 200) -> Template:
+    if form is None:
+        when = newsletter.scheduled_at
+        form = _form(request, ScheduleForm, initial={"date": when.date().isoformat(), "time": when.strftime("%H:%M")}
+                     if when is not None else None)
+    return render(request, "admin/newsletters/confirm.html", newsletter=newsletter, kinds=RECIPIENT_LABELS,
+                  spaces=await services.chosen_spaces(db, organization, newsletter),
+                  scopes=await services.chosen_scopes(db, organization, newsletter),
+                  count=await services.count_recipients(db, request.app.state.registry, organization, newsletter),
+                  form=form, status_code=status_code)
+
+
 @get("/admin/newsletters/{newsletter_id:int}/confirm", opt=ADMIN)
 async def confirm(request: Request, db: DB, organization: CurrentOrganization,
                   newsletter_id: FromPath[int]) -> Template | Redirect:
-    """How many people it would reach now, and the button that sends it."""
+    """How many people it would reach now, the button that sends it and the form that schedules it."""
     newsletter = await _newsletter(db, organization, newsletter_id)
     if not newsletter.draft:
         return _back(newsletter)
     if not (newsletter.recipients or {}).get("kind"):
         return _back(newsletter, "/recipients")
-    return render(request, "admin/newsletters/confirm.html", newsletter=newsletter, kinds=RECIPIENT_LABELS,
-                  spaces=await services.chosen_spaces(db, organization, newsletter),
-                  scopes=await services.chosen_scopes(db, organization, newsletter),
-                  count=await services.count_recipients(db, request.app.state.registry, organization, newsletter))
+    return await _confirm_page(request, db, organization, newsletter)
+
+
+@post("/admin/newsletters/{newsletter_id:int}/schedule", opt=ADMIN)
+async def schedule(request: Request, db: DB, organization: CurrentOrganization,
+                   newsletter_id: FromPath[int]) -> Template | Redirect:
+    """Have the draft start sending by itself at a date and time to come (UTC)."""
+    newsletter = await _newsletter(db, organization, newsletter_id)
+    if not newsletter.draft:
+        return _refused(request, newsletter, services.NewsletterError(services.NOT_A_DRAFT))
+    form = _form(request, ScheduleForm, await form_data(request))
+    if form.validate():
+        when = datetime.combine(form.result.date, time.fromisoformat(form.result.time), tzinfo=UTC)
+        try:
+            await services.schedule(db, request.app.state.registry, organization, request.state.user, newsletter,
+                                    when)
+        except services.NewsletterError as error:
+            form.add_error(error.field if error.field in ("date", "time") else "__all__", _(request, error.message))
+        else:
+            await db.commit()
+            flash(request, _(request, N_("The newsletter will be sent on %(date)s (UTC)."),
+                             date=when.strftime("%Y-%m-%d %H:%M")))
+            return _back(newsletter, "/confirm")
+    return await _confirm_page(request, db, organization, newsletter, form=form, status_code=400)
+
+
+@post("/admin/newsletters/{newsletter_id:int}/unschedule", opt=ADMIN)
+async def unschedule(request: Request, db: DB, organization: CurrentOrganization,
+                     newsletter_id: FromPath[int]) -> Redirect:
+    newsletter = await _newsletter(db, organization, newsletter_id)
+    try:
+        await services.unschedule(db, organization, request.state.user, newsletter)
+    except services.NewsletterError as error:
+        return _refused(request, newsletter, error)
+    await db.commit()
+    flash(request, _(request, N_("The newsletter is not scheduled any more: it stays a draft.")))
+    return _back(newsletter, "/confirm")
 
 
 @post("/admin/newsletters/{newsletter_id:int}/send", opt=ADMIN)
@@ -304,4 +357,5 @@ async def unsubscribe(request: Request, db: DB, organization: CurrentOrganizatio
 
 
 ROUTES = [newsletter_list, new_newsletter, create_newsletter, newsletter_page, update_newsletter, delete_newsletter,
-          preview, send_test, recipients, choose_recipients, confirm, send, unsubscribe_page, unsubscribe]
+          preview, send_test, recipients, choose_recipients, confirm, schedule, unschedule, send, unsubscribe_page,
+          unsubscribe]

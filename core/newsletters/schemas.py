@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -42,3 +43,13 @@ class RecipientsForm(msgspec.Struct, kw_only=True):
 
 class SampleMailForm(msgspec.Struct, kw_only=True):
     locale: Annotated[Literal["ca", "es", "en"], Meta(title=N_("Language"), extra={"labels": LANGUAGE_NAMES})]
+
+
+class ScheduleForm(msgspec.Struct, kw_only=True):
+    """When a draft starts sending by itself, in UTC: organizations have no time zone of their own."""
+
+    date: Annotated[datetime.date, Meta(title=N_("Date"))]
+    time: Annotated[str, Meta(
+        title=N_("Time (UTC)"), pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        extra={"input": "time", "pattern_message": N_("Enter a time as hours:minutes, for example 09:30.")},
+    )]

@@ -11,7 +11,9 @@ minutes; and the outbox's unique key would refuse a second mail anyway.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from huey import crontab
@@ -36,6 +38,8 @@ from core.richtext import plain_text
 from core.scopes.models import Scope
 from core.settings import Settings
 
+log = logging.getLogger(__name__)
+
 PER_PAGE = 25
 BATCH = 100
 """Mails written into the outbox per transaction."""
@@ -52,6 +56,7 @@ class NewsletterError(Exception):
 
 
 NOT_A_DRAFT = N_("This newsletter has been sent: it cannot be changed any more.")
+IN_THE_PAST = N_("Choose a date and time still to come.")
 
 
 # ---------------------------------------------------------------- reading
@@ -266,25 +271,35 @@ async def choose_recipients(session: AsyncSession, organization: Organization, n
 # ---------------------------------------------------------------- sending
 
 
-async def start_sending(session: AsyncSession, registry: Any, organization: Organization, actor: User,
-                        newsletter: Newsletter) -> int:
+async def _require_recipients(session: AsyncSession, registry: Any, organization: Organization,
+                              newsletter: Newsletter) -> int:
+    if (newsletter.recipients or {}).get("kind") not in RECIPIENT_KINDS:
+        raise NewsletterError(N_("Choose who gets it first."))
+    count = await count_recipients(session, registry, organization, newsletter)
+    if not count:
+        raise NewsletterError(N_("Nobody would get this newsletter: choose other recipients."))
+    return count
+
+
+async def start_sending(session: AsyncSession, registry: Any, organization: Organization, actor: User | None,
+                        newsletter: Newsletter, due: datetime | None = None) -> int:
     """Mark the newsletter sent and write its list of recipients, in one transaction; how many they are.
 
     The caller commits, then queues ``core.send_newsletter``. What the request read is committed
     first, so the transaction below starts with its write (as ``plugins.proposals`` does for supports).
+    With ``due`` (the scheduled start), it starts only if it is still scheduled at or before ``due``:
+    an admin who unscheduled it first wins. ``actor`` is None when whoever scheduled it is gone.
     """
     _require_draft(newsletter)
-    if (newsletter.recipients or {}).get("kind") not in RECIPIENT_KINDS:
-        raise NewsletterError(N_("Choose who gets it first."))
-    if not await count_recipients(session, registry, organization, newsletter):
-        raise NewsletterError(N_("Nobody would get this newsletter: choose other recipients."))
+    await _require_recipients(session, registry, organization, newsletter)
     await session.commit()
     now = utcnow()
+    still_scheduled = [] if due is None else [Newsletter.scheduled_at.is_not(None), Newsletter.scheduled_at <= due]
     # The first statement writes, and only one request can make it: sending twice is impossible.
     started = await session.execute(
         update(Newsletter)
         .where(Newsletter.id == newsletter.id, Newsletter.organization_id == organization.id,
-               Newsletter.sent_at.is_(None))
+               Newsletter.sent_at.is_(None), *still_scheduled)
         .values(sent_at=now, updated_at=now)
     )
     if started.rowcount != 1:
@@ -296,9 +311,44 @@ async def start_sending(session: AsyncSession, registry: Any, organization: Orga
     total = await session.scalar(
         select(func.count(NewsletterDelivery.id)).where(NewsletterDelivery.newsletter_id == newsletter.id)) or 0
     await session.execute(update(Newsletter).where(Newsletter.id == newsletter.id).values(recipients_count=total))
-    record(session, organization.id, actor, "newsletter.send", translated(newsletter.subject),
-           newsletter_id=newsletter.id, recipients=total)
+    if actor is not None:
+        record(session, organization.id, actor, "newsletter.send", translated(newsletter.subject),
+               newsletter_id=newsletter.id, recipients=total)
     return total
+
+
+async def schedule(session: AsyncSession, registry: Any, organization: Organization, actor: User,
+                   newsletter: Newsletter, when: datetime) -> int:
+    """Have a draft start sending by itself at ``when`` (aware); how many it would reach now.
+
+    It stays a draft until then: changes saved before it starts are what is sent.
+    """
+    _require_draft(newsletter)
+    if when <= utcnow():
+        raise NewsletterError(IN_THE_PAST, "date")
+    count = await _require_recipients(session, registry, organization, newsletter)
+    newsletter.scheduled_at, newsletter.scheduled_by_id = when, actor.id
+    record(session, organization.id, actor, "newsletter.schedule", translated(newsletter.subject),
+           newsletter_id=newsletter.id, scheduled_at=when.isoformat(timespec="minutes"))
+    return count
+
+
+async def unschedule(session: AsyncSession, organization: Organization, actor: User, newsletter: Newsletter) -> None:
+    """Take a draft off the schedule, unless its sending has started (then it goes on)."""
+    _require_draft(newsletter)
+    # One write against the scheduled start's (``start_sending`` with ``due``): whichever comes first wins.
+    stopped = await session.execute(
+        update(Newsletter)
+        .where(Newsletter.id == newsletter.id, Newsletter.organization_id == organization.id,
+               Newsletter.sent_at.is_(None), Newsletter.scheduled_at.is_not(None))
+        .values(scheduled_at=None, scheduled_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if stopped.rowcount != 1:
+        await session.commit()  # nothing was written; end the write transaction the UPDATE opened
+        raise NewsletterError(N_("This newsletter is not scheduled any more: it may have started sending."))
+    record(session, organization.id, actor, "newsletter.unschedule", translated(newsletter.subject),
+           newsletter_id=newsletter.id)
 
 
 async def _batch(ctx: Any, newsletter: Newsletter, organization: Organization, base_url: str) -> tuple[int, int]:
@@ -395,6 +445,41 @@ async def resume_newsletters_task(ctx: Any) -> int:
     return sum([await send(ctx, newsletter_id) for newsletter_id in unfinished])
 
 
+async def send_scheduled_newsletters_task(ctx: Any) -> int:
+    """Task ``core.send_scheduled_newsletters`` (every minute): start the newsletters whose time has come,
+    then send them; how many mails were written. One that would reach nobody then is taken off the
+    schedule and stays a draft. Running twice at once is harmless: only one run can start each."""
+    now = utcnow()
+    async with ctx.sessionmaker() as session:
+        due = (await session.scalars(
+            select(Newsletter.id).where(Newsletter.scheduled_at <= now, Newsletter.sent_at.is_(None))
+            .order_by(Newsletter.scheduled_at, Newsletter.id)
+        )).all()
+    written = 0
+    for newsletter_id in due:
+        async with ctx.sessionmaker() as session:
+            newsletter = await session.get(Newsletter, newsletter_id)
+            if newsletter is None or not newsletter.draft:
+                continue
+            organization = await session.get(Organization, newsletter.organization_id)
+            assert organization is not None
+            actor = (await session.get(User, newsletter.scheduled_by_id)
+                     if newsletter.scheduled_by_id is not None else None)
+            try:
+                await start_sending(session, ctx.registry, organization, actor, newsletter, due=now)
+            except NewsletterError as error:
+                log.warning("scheduled newsletter %s not sent: %s", newsletter_id, error.message)
+                # Off the schedule only if it is still a due draft (not if someone was quicker).
+                await session.execute(update(Newsletter).where(
+                    Newsletter.id == newsletter_id, Newsletter.sent_at.is_(None), Newsletter.scheduled_at <= now,
+                ).values(scheduled_at=None))
+                await session.commit()
+                continue
+            await session.commit()
+        written += await send(ctx, newsletter_id)
+    return written
+
+
 # ---------------------------------------------------------------- previews and tests
 
 
@@ -450,4 +535,6 @@ async def unsubscribe(session: AsyncSession, user: User) -> None:
 TASKS = [
     Task(name="core.send_newsletter", run=send_newsletter_task, retries=3, retry_delay=60),
     Task(name="core.resume_newsletters", run=resume_newsletters_task, schedule=crontab(minute="*/5"), retries=0),
+    Task(name="core.send_scheduled_newsletters", run=send_scheduled_newsletters_task, schedule=crontab(minute="*"),
+         retries=0),
 ]

@@ -48,15 +48,20 @@ def _actor() -> Any:
 # ---------------------------------------------------------------- recipients and dispatch
 
 
-async def recipients(session: AsyncSession, event: Event) -> Sequence[Any]:
+async def recipients(session: AsyncSession, event: Event, followers: bool = True) -> Sequence[Any]:
     """(user, delivery) of everyone told of ``event``: followers of its resource and of the resource's
-    parents, and the people the publisher named; never the actor, and only active people of the
-    event's organization."""
+    parents (unless its type says otherwise: ``EventType.followers``), and the people the publisher
+    named; never the actor, and only active people of the event's organization."""
     followed = [(event.resource_type, event.resource_id), *((kind, ident) for kind, ident in event.parents)]
-    followers = select(Follow.user_id).where(or_(*(
+    following = select(Follow.user_id).where(or_(*(
         and_(Follow.resource_type == kind, Follow.resource_id == ident) for kind, ident in followed
     )))
-    chosen = or_(User.id.in_(followers), User.id.in_(event.recipients)) if event.recipients else User.id.in_(followers)
+    if not followers:
+        chosen = User.id.in_(event.recipients)
+    elif event.recipients:
+        chosen = or_(User.id.in_(following), User.id.in_(event.recipients))
+    else:
+        chosen = User.id.in_(following)
     query = (
         select(User, func.coalesce(NotificationPreference.delivery, DEFAULT_DELIVERY))
         .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
@@ -83,7 +88,8 @@ async def dispatch(ctx: Any, event_id: int) -> int:
             return 0
         event = await session.get(Event, event_id)
         assert event is not None
-        people = await recipients(session, event)
+        declared = ctx.registry.event_types.get(event.event_type)
+        people = await recipients(session, event, followers=declared is None or declared.followers)
         now = utcnow()
         for start in range(0, len(people), CHUNK):
             await session.execute(

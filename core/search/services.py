@@ -378,3 +378,32 @@ def matching(session: AsyncSession, resource_type: str, query: str) -> Select[An
     if isinstance(condition, ColumnElement):
         return statement.where(condition)
     return statement.join(condition, condition.c.id == IndexedDocument.id)
+
+
+# ---------------------------------------------------------------- sitemaps
+
+
+def _listed(registry: Any, organization: Organization, columns: Any) -> Select[Any]:
+    """The documents anybody may open on a page of their own: visible as in search, comments aside
+    (they live on the page of what they are about)."""
+    space, component = aliased(Space), aliased(Component)
+    return (select(*columns(space, component)).select_from(IndexedDocument)
+            .outerjoin(space, space.id == IndexedDocument.space_id)
+            .outerjoin(component, component.id == IndexedDocument.component_id)
+            .where(*_visible(registry, organization, space, component), IndexedDocument.parent_type.is_(None)))
+
+
+async def count_visible_documents(session: AsyncSession, registry: Any, organization: Organization) -> int:
+    """How many documents ``visible_documents`` lists in all."""
+    return await session.scalar(_listed(registry, organization, lambda space, component: (
+        func.count(IndexedDocument.id),))) or 0
+
+
+async def visible_documents(session: AsyncSession, registry: Any, organization: Organization, *, offset: int,
+                            limit: int) -> list[tuple[str, datetime | None]]:
+    """The address and date of publication of the documents anybody may open, oldest indexed first (so a
+    page of them keeps its contents as new ones come); one query."""
+    rows = await session.execute(_listed(registry, organization, lambda space, component: (
+        IndexedDocument, space.title, space.slug, space.space_type, component.component_type))
+        .order_by(IndexedDocument.id).offset(offset).limit(limit))
+    return [(result.url, result.published_at) for result in (_result(registry, *row) for row in rows)]

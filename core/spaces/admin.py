@@ -22,9 +22,17 @@ from core.forms import Form
 from core.i18n import N_, translated
 from core.models import Component, Organization, Phase, Space
 from core.scopes import services as scope_services
-from core.spaces import services
-from core.spaces.schemas import POSITIONS, ComponentName, CopyForm, MemberForm, PhaseForm, SpaceForm
-from core.uploads import KINDS
+from core.spaces import deletion, services
+from core.spaces.schemas import (
+    POSITIONS,
+    ComponentName,
+    CopyForm,
+    DeleteSpaceForm,
+    MemberForm,
+    PhaseForm,
+    SpaceForm,
+)
+from core.uploads import KINDS, storage
 from core.web import DB, CurrentOrganization, render
 
 ORGANIZATION_ADMIN = {"permission": "organization.admin"}
@@ -546,7 +554,8 @@ async def delete_component(request: Request, db: DB, organization: CurrentOrgani
     space = await _space(db, organization, space_id)
     component = _component(space, component_id)
     name = translated(component.name)
-    deleted = await services.remove_component(db, request.app.state.registry, space, component, request.state.user)
+    deleted = await services.remove_component(db, request.app.state.registry, space, component, request.state.user,
+                                              storage(request.app.state.settings))
     await db.commit()
     flash(request, _(request, N_("%(name)s is deleted."), name=name) if deleted else _(
         request, N_("%(name)s has participation, so it is archived instead of deleted: it is off the site and "
@@ -554,7 +563,42 @@ async def delete_component(request: Request, db: DB, organization: CurrentOrgani
     return _back(space, "/components")
 
 
+def _delete_form(request: Request, space: Space, data: Any = None) -> Form:
+    return Form(DeleteSpaceForm, request.app.state.catalogs.gettext, data, context={"slug": space.slug},
+                locales=locales_of(request.state.organization))
+
+
+async def _delete_page(request: Request, db: DB, space: Space, form: Form, status_code: int = 200) -> Template:
+    return render(request, "admin/spaces/delete.html", space=space, public_url=_public_url(request, space),
+                  goes=await deletion.what_goes(db, space), form=form, status_code=status_code)
+
+
+@get("/admin/spaces/{space_id:int}/delete", opt=ORGANIZATION_ADMIN)
+async def confirm_delete_space(request: Request, db: DB, organization: CurrentOrganization,
+                               space_id: FromPath[int]) -> Template:
+    """What deleting the space takes with it, and the form that does it."""
+    space = await _space(db, organization, space_id)
+    return await _delete_page(request, db, space, _delete_form(request, space))
+
+
+@post("/admin/spaces/{space_id:int}/delete", opt=ORGANIZATION_ADMIN)
+async def delete_space(request: Request, db: DB, organization: CurrentOrganization,
+                       space_id: FromPath[int]) -> Template | Redirect:
+    space = await _space(db, organization, space_id)
+    form = _delete_form(request, space, await form_data(request))
+    if form.validate() and form.result.slug != space.slug:
+        form.add_error("slug", _(request, N_("This is not the address of this space.")))
+    if not form.valid:
+        return await _delete_page(request, db, space, form, status_code=400)
+    title = translated(space.title)
+    await deletion.delete_space(db, storage(request.app.state.settings), space, request.state.user)
+    await db.commit()
+    flash(request, _(request, N_("The space %(title)s is deleted, with everything in it."), title=title))
+    return Redirect("/admin/spaces", status_code=303)
+
+
 ROUTES = [
+    confirm_delete_space, delete_space,
     space_list, my_spaces, new_space, create_space, edit_space, update_space, publish_space, unpublish_space, copy_space,
     update_details, change_parent, members, add_member, remove_member,
     phases, add_phase, edit_phase, update_phase, activate_phase, move_phase, delete_phase,

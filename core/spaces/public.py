@@ -186,15 +186,18 @@ def component_url(registry: Any, component: Component) -> str:
 
 def routers(registry: Any) -> list[Router]:
     """Per space type: its list, its page, its own routes and every component type's routes."""
+    from core.activity.feeds import space_routes as feed_routes
+    from core.activity.routes import space_routes as activity_routes
     from core.attachments.routes import routes_for as attachment_routes_for  # (it imports this module too)
     from core.comments.routes import routes_for  # imported here: core.comments imports this module
-    from core.activity.routes import space_routes as activity_routes
+    from core.embeds import space_routes as embed_routes
     from core.statistics.routes import space_routes as statistics_routes
 
     result = []
     for space_type in registry.space_types.values():
         handlers: list[Any] = [_space_page(space_type.name), *space_type.routes,
-                               *activity_routes(space_type), *statistics_routes(space_type)]
+                               *activity_routes(space_type), *feed_routes(space_type), *embed_routes(space_type),
+                               *statistics_routes(space_type)]
         for manifest in registry.component_types.values():
             # Comments and reports of the component's commentable resources live beside its own routes.
             component_handlers = [*manifest.public_routes, *routes_for(manifest), *attachment_routes_for(manifest)]

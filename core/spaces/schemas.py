@@ -125,3 +125,12 @@ class MemberForm(msgspec.Struct, kw_only=True):
 
 DATE_ORDER = N_("The end date must be on or after the start date.")
 SLUG_TAKEN = N_("Another space of this kind already has this address.")
+
+
+class DeleteSpaceForm(msgspec.Struct, kw_only=True):
+    """Deleting a space cannot be undone: the admin types its address to show they mean this one."""
+
+    slug: Annotated[str, Meta(
+        max_length=120, title=N_("Type the address of the space to confirm: %(slug)s"),
+        extra={"autocomplete": "off"},
+    )]

@@ -23,7 +23,9 @@ from core.forms import describe
 from core.i18n import N_, translated
 from core.models import Component, Organization, Phase, Space, SpaceMember
 from core.scopes.services import is_scope_of
+from core.spaces.deletion import remove_files
 from core.spaces.schemas import DATE_ORDER, SLUG_TAKEN, CopyForm, MemberForm, PhaseForm, SpaceForm
+from core.uploads import Storage
 
 PER_PAGE = 30
 
@@ -320,8 +322,9 @@ async def participation_in(session: AsyncSession, registry: Any, component: Comp
 
 
 async def remove_component(session: AsyncSession, registry: Any, space: Space, component: Component,
-                           admin: Any) -> bool:
-    """Delete a component nobody took part in; archive (unpublish, keep) one with participation.
+                           admin: Any, files: Storage) -> bool:
+    """Delete a component nobody took part in, with its attachments (their files once committed); archive
+    (unpublish, keep) one with participation.
 
     Returns whether it was deleted.
     """
@@ -333,6 +336,7 @@ async def remove_component(session: AsyncSession, registry: Any, space: Space, c
         return False
     adminlog.record(session, space.organization_id, admin, "component.delete", translated(component.name),
                     space_id=space.id, component_id=component.id)
+    await remove_files(session, files, space, [component.id])
     await session.delete(component)
     space.components.remove(component)
     return True

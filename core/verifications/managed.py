@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +33,7 @@ SESSION_MINUTES = 30
 HAS_ACCOUNT = N_("This person has an account of their own: they can take part with it, here or at home.")
 
 
-async def start(session: AsyncSession, secret_key: str, organization: Organization, staff: User,
+async def start(session: AsyncSession, registry: Any, secret_key: str, organization: Organization, staff: User,
                 document_number: str, birth_date: date, name: str, reason: str) -> ManagedSession:
     """Verify the person with the census and open a session on their behalf.
 
@@ -60,7 +61,7 @@ async def start(session: AsyncSession, secret_key: str, organization: Organizati
                            terms_accepted_version=organization.terms_version)
         session.add(participant)
         await session.flush()
-        await grant(session, organization, participant, CENSUS.name, key,
+        await grant(session, registry, organization, participant, CENSUS.name, key,
                     {"birth_date": birth_date.isoformat(), "postal_code": entry.postal_code})
     now = utcnow()
     managed_session = ManagedSession(organization_id=organization.id, staff_user_id=staff.id, staff_name=staff.name,

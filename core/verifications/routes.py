@@ -16,9 +16,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
-from core.accounts.mails import send_to_user
-from core.accounts.routes import form_data
-from core.auth import flash
+from core.accounts.mails import render_mail, send_to_user, write_to_outbox
+from core.accounts.routes import PUBLIC, form_data, validate_with_password
+from core.accounts.schemas import InvitationAcceptance
+from core.accounts.services import normalise_email
+from core.auth import flash, log_in
 from core.db import utcnow
 from core.forms import Form
 from core.i18n import N_
@@ -26,12 +28,18 @@ from core.models import Component, Organization, Space
 from core.ratelimit import RateLimit
 from core.spaces.services import space_of
 from core.uploads import KINDS, MEGABYTE, UploadRefused, check, file_response, read_limited, storage
-from core.verifications import identity, managed, services
+from core.verifications import handover, identity, managed, services
 from core.verifications.acting import SESSION_ACTING
 from core.verifications.handlers import IDENTITY_DOCUMENT
 from core.verifications.models import IdentityDocument
 from core.verifications.permissions import AuthorizationRequired, describe
-from core.verifications.schemas import CensusVerification, IdentityDocumentForm, ManagedStart, Rejection
+from core.verifications.schemas import (
+    CensusVerification,
+    IdentityDocumentForm,
+    ManagedHandover,
+    ManagedStart,
+    Rejection,
+)
 from core.web import DB, CurrentOrganization, base_context, render, safe_next
 
 SIGNED_IN = {"permission": "authenticated"}
@@ -103,7 +111,7 @@ async def verify_with_census(request: Request, db: DB, organization: CurrentOrga
         form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
     elif form.validate():
         try:
-            await services.verify_with_census(db, _secret(request), organization, user,
+            await services.verify_with_census(db, request.app.state.registry, _secret(request), organization, user,
                                               form.result.document_number, form.result.birth_date)
         except services.VerificationError as error:
             await limit.hit(key)
@@ -267,8 +275,8 @@ async def approve_document(request: Request, db: DB, organization: CurrentOrgani
     document = await _document(db, organization, document_id)
     person = document.user
     try:
-        await services.approve(db, storage(request.app.state.settings), _secret(request), organization,
-                               request.state.user, document)
+        await services.approve(db, request.app.state.registry, storage(request.app.state.settings),
+                               _secret(request), organization, request.state.user, document)
     except services.VerificationError as error:
         return _review_page(request, document, error=_(request, error.message, **error.variables), status_code=400)
     await db.commit()
@@ -341,8 +349,9 @@ async def start_acting(request: Request, db: DB, organization: CurrentOrganizati
     elif form.validate():
         await limit.hit(key)
         try:
-            started = await managed.start(db, _secret(request), organization, staff, form.result.document_number,
-                                          form.result.birth_date, form.result.name, form.result.reason)
+            started = await managed.start(db, request.app.state.registry, _secret(request), organization, staff,
+                                          form.result.document_number, form.result.birth_date, form.result.name,
+                                          form.result.reason)
         except services.VerificationError as error:
             _error(request, form, error)
         else:
@@ -370,6 +379,79 @@ async def end_acting(request: Request, db: DB, organization: CurrentOrganization
                          if key != SESSION_ACTING})
     flash(request, _(request, N_("You are no longer acting on behalf of %(name)s."), name=acting.participant.name))
     return Redirect("/admin/desk", status_code=303)
+
+
+# ---------------------------------------------------------------- a managed participant takes over their account
+
+
+def _handover_page(request: Request, form: Form, status_code: int = 200) -> Template:
+    return render(request, "verifications/admin/handover.html", form=form, status_code=status_code)
+
+
+@get("/admin/desk/handover", opt=DESK)
+async def handover_form(request: Request) -> Template:
+    return _handover_page(request, _form(request, ManagedHandover))
+
+
+@post("/admin/desk/handover", opt=DESK)
+async def send_handover(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
+    """Check the person's identity again and mail them the link to take over their account."""
+    form = _form(request, ManagedHandover, await form_data(request))
+    staff = request.state.user
+    limit, key = _attempts(request, "verification-desk", 60), f"{organization.id}:{staff.id}"
+    if await limit.exceeded(key):
+        form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
+    elif form.validate():
+        await limit.hit(key)
+        try:
+            participant, token = await handover.invite(db, _secret(request), organization, staff,
+                                                       form.result.document_number, form.result.birth_date,
+                                                       form.result.email)
+        except services.VerificationError as error:
+            _error(request, form, error)
+        else:
+            address = normalise_email(form.result.email)
+            await db.commit()
+            subject, text = render_mail(request.app, organization, participant, "managed_handover",
+                                        N_("Your own account"), str(request.base_url), token=token)
+            await write_to_outbox(request, participant, "managed_handover", to=address, subject=subject, text=text)
+            flash(request, _(request, N_("The link is on its way to %(email)s."), email=address))
+            return Redirect("/admin/desk", status_code=303)
+    return _handover_page(request, form, status_code=400)
+
+
+def _takeover_form(request: Request, organization: Organization, data: Any = None, initial: Any = None) -> Form:
+    return Form(InvitationAcceptance, request.app.state.catalogs.gettext, data, initial=initial,
+                context={"age": organization.minimum_age})
+
+
+@get("/account/managed/{token:str}", opt=PUBLIC)
+async def takeover_form(request: Request, db: DB, organization: CurrentOrganization,
+                        token: FromPath[str]) -> Template:
+    found = await handover.pending(db, organization, token)
+    form = _takeover_form(request, organization, initial={"name": found[0].name} if found else None)
+    return render(request, "verifications/takeover.html", form=form, token=token,
+                  address=found[1] if found else None, status_code=200 if found else 404)
+
+
+@post("/account/managed/{token:str}", opt=PUBLIC)
+async def take_over(request: Request, db: DB, organization: CurrentOrganization,
+                    token: FromPath[str]) -> Template | Redirect:
+    """The person chooses a nickname and password: the account they had at the desk is theirs now."""
+    form = _takeover_form(request, organization, await form_data(request))
+    found = await handover.pending(db, organization, token)
+    if validate_with_password(request, form, email=found[1] if found else ""):
+        try:
+            user = await handover.accept(db, organization, token, form.result)
+        except services.VerificationError as error:
+            _error(request, form, error)
+        else:
+            await db.commit()
+            log_in(request, user)
+            flash(request, _(request, N_("Your account is ready. Welcome!")))
+            return Redirect("/", status_code=303)
+    return render(request, "verifications/takeover.html", form=form, token=token,
+                  address=found[1] if found else None, status_code=400)
 
 
 @get("/admin/desk/log", opt=SESSIONS)
@@ -458,4 +540,5 @@ async def save_component_permissions(request: Request, db: DB, organization: Cur
 
 ROUTES = [my_verifications, census_form, verify_with_census, document_form, submit_document, admin_index,
           upload_census, review_document, document_file, approve_document, reject_document, granted, revoke, desk,
-          start_acting, end_acting, desk_log, component_permissions, save_component_permissions]
+          start_acting, end_acting, desk_log, component_permissions, save_component_permissions, handover_form,
+          send_handover, takeover_form, take_over]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from core.accounts.schemas import EMAIL_FORMAT, EMAIL_PATTERN
 from core.i18n import N_
 
 DocumentNumber = Annotated[str, Meta(
@@ -55,3 +56,14 @@ class ManagedStart(msgspec.Struct, kw_only=True):
         title=N_("Why you act on their behalf"), min_length=5, max_length=500,
         description=N_("Written in the log that the organization's administrators read."),
         extra={"input": "textarea"})]
+
+
+class ManagedHandover(msgspec.Struct, kw_only=True):
+    """At the desk: the person's identity again, and the address where they get the link."""
+
+    document_number: DocumentNumber
+    birth_date: BirthDate
+    email: Annotated[str, Meta(
+        min_length=3, max_length=254, pattern=EMAIL_PATTERN, title=N_("E-mail"),
+        description=N_("The person's own address: the link to choose a nickname and password goes there."),
+        extra={"input": "email", "autocomplete": "off", "pattern_message": EMAIL_FORMAT})]

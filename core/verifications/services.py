@@ -59,13 +59,15 @@ async def verifications_of(session: AsyncSession, user: User) -> Sequence[Verifi
     )).all()
 
 
-async def grant(session: AsyncSession, organization: Organization, user: User, handler: str, unique_digest: str,
-                details: dict[str, Any]) -> Verification:
+async def grant(session: AsyncSession, registry: Any, organization: Organization, user: User, handler: str,
+                unique_digest: str, details: dict[str, Any]) -> Verification:
     """Record that ``user`` proved this identity with ``handler``, or VerificationError.
 
     One identity verifies one account: held by another live account, it is refused. Held by a deleted
-    account (whose verification rows stay), it moves to this one and remembers where it came from, so
-    the person who deleted an account and came back is still one person.
+    account (whose verification rows stay), it moves to this one and remembers where it came from, and
+    what the deleted account gave (supports, votes) becomes this one's in the same transaction
+    (``transfer_participation``), so the person who deleted an account and came back is still one
+    person who cannot support twice.
     """
     own = await session.scalar(select(Verification).where(Verification.user_id == user.id,
                                                           Verification.handler == handler))
@@ -81,11 +83,13 @@ async def grant(session: AsyncSession, organization: Organization, user: User, h
     )).all()
     if any(deleted_at is None for _, deleted_at in holders):
         raise VerificationError(IDENTITY_TAKEN)
+    deleted_accounts = sorted({row.user_id for row, _ in holders})
     previous = next((row for row, _ in holders if row.handler == handler), None)
     if previous is not None:
         previous.transferred_from_user_id, previous.user_id = previous.user_id, user.id
         previous.details, previous.granted_at = details, utcnow()
         await session.flush()
+        await transfer_participation(session, registry, organization, deleted_accounts, user.id)
         return previous
     verification = Verification(organization_id=organization.id, user_id=user.id, handler=handler,
                                 unique_digest=unique_digest, details=details,
@@ -95,7 +99,21 @@ async def grant(session: AsyncSession, organization: Organization, user: User, h
             session.add(verification)
     except IntegrityError:
         raise VerificationError(IDENTITY_TAKEN) from None  # someone verified with it a moment ago
+    await transfer_participation(session, registry, organization, deleted_accounts, user.id)
     return verification
+
+
+async def transfer_participation(session: AsyncSession, registry: Any, organization: Organization,
+                                 from_user_ids: Sequence[int], to_user_id: int) -> None:
+    """Every plugin (core first) makes what these deleted accounts of the same person gave ``to_user_id``'s.
+
+    Each implementation is idempotent: verifying with a second handler later calls it again for the
+    same accounts and finds nothing left to move.
+    """
+    for from_user_id in from_user_ids:
+        for pending in registry.call("transfer_participation", session=session, registry=registry,
+                                     organization=organization, from_user_id=from_user_id, to_user_id=to_user_id):
+            await pending
 
 
 async def granted_list(session: AsyncSession, organization: Organization,
@@ -258,10 +276,10 @@ def _details(birth_date: date | None, postal_code: str | None) -> dict[str, Any]
     return {"birth_date": birth_date.isoformat() if birth_date else None, "postal_code": postal_code}
 
 
-async def verify_with_census(session: AsyncSession, secret_key: str, organization: Organization, user: User,
-                             document_number: str, birth_date: date) -> Verification:
+async def verify_with_census(session: AsyncSession, registry: Any, secret_key: str, organization: Organization,
+                             user: User, document_number: str, birth_date: date) -> Verification:
     key, entry = await census_identity(session, secret_key, organization, document_number, birth_date)
-    return await grant(session, organization, user, CENSUS.name, key, _details(birth_date, entry.postal_code))
+    return await grant(session, registry, organization, user, CENSUS.name, key, _details(birth_date, entry.postal_code))
 
 
 # ---------------------------------------------------------------- identity documents
@@ -333,13 +351,13 @@ async def _drop_file(session: AsyncSession, files: Storage, document: IdentityDo
         await files.remove(session, upload)
 
 
-async def approve(session: AsyncSession, files: Storage, secret_key: str, organization: Organization, reviewer: User,
-                  document: IdentityDocument) -> Verification:
+async def approve(session: AsyncSession, registry: Any, files: Storage, secret_key: str, organization: Organization,
+                  reviewer: User, document: IdentityDocument) -> Verification:
     """The document is the person's: grant the verification, then forget the file and the number."""
     if document.state != "pending" or document.document_number is None or document.birth_date is None:
         raise VerificationError(N_("This document is not waiting for review."))
     key = identity.digest(secret_key, organization.id, document.document_number, document.birth_date)
-    verification = await grant(session, organization, document.user, IDENTITY_DOCUMENT.name, key,
+    verification = await grant(session, registry, organization, document.user, IDENTITY_DOCUMENT.name, key,
                                _details(document.birth_date, document.postal_code))
     record(session, organization.id, reviewer, "verification.approve", person_label(document.user))
     await _drop_file(session, files, document)

@@ -22,7 +22,7 @@ from core.spaces import CurrentComponent
 from core.spaces.admin import locales_of
 from core.uploads import MEGABYTE, UploadRefused, read_limited
 from core.web import DB
-from plugins.proposals import evaluation, evaluation_page, exports, links, services
+from plugins.proposals import admin_log, evaluation, evaluation_page, exports, links, services
 from plugins.proposals.admin_forms import (
     ImportForm,
     MergeForm,
@@ -105,11 +105,13 @@ async def assign(request: Request, db: DB, component: CurrentComponent) -> Templ
             raise services.ProposalError(N_("Choose a valuator of this space."))
         if data.get("action") == "unassign":
             changed = await evaluation.unassign(db, component, selected, valuator)
+            admin_log.log(request, component, "proposals.unassign", proposal_ids=selected, valuator_id=valuator)
             message = request.app.state.catalogs.ngettext(
                 "%(num)s proposal is taken back from the valuator.",
                 "%(num)s proposals are taken back from the valuator.", changed)
         else:
             changed = await evaluation.assign(db, component, selected, valuator)
+            admin_log.log(request, component, "proposals.assign", proposal_ids=selected, valuator_id=valuator)
             message = request.app.state.catalogs.ngettext(
                 "%(num)s proposal is assigned to the valuator.", "%(num)s proposals are assigned to the valuator.",
                 changed)
@@ -126,6 +128,8 @@ async def export_xlsx(request: Request, db: DB, component: CurrentComponent) -> 
     """The component's public export as an Excel workbook."""
     title = translated(component.name, current_locale.get()) or "proposals"
     content = await exports.workbook(db, component, locales_of(request.state.organization), title)
+    admin_log.log(request, component, "proposals.export_xlsx")
+    await db.commit()
     return Response(content, media_type=exports.CONTENT_TYPE, headers={
         "content-disposition": f'attachment; filename="proposals-{component.id}.xlsx"',
         "cache-control": "no-store"})
@@ -155,6 +159,7 @@ async def add_state(request: Request, db: DB, component: CurrentComponent) -> Te
         except services.ProposalError as error:
             form.add_error(error.field, _(request, error.message))
         else:
+            admin_log.log(request, component, "proposals.state_create", form.result.name)
             await db.commit()
             flash(request, _(request, N_("The answer state is added.")))
             return Redirect(f"{_admin_url(request, component)}/states", status_code=303)
@@ -183,6 +188,7 @@ async def save_state(request: Request, db: DB, component: CurrentComponent,
     form = _form(request, StateEditForm, dict(await request.form()))
     if form.validate():
         evaluation.update_state(state, form.result.name, form.result.kind)
+        admin_log.log(request, component, "proposals.state_update", form.result.name)
         await db.commit()
         flash(request, _(request, N_("The answer state is saved.")))
         return Redirect(f"{_admin_url(request, component)}/states", status_code=303)
@@ -198,6 +204,7 @@ async def delete_state(request: Request, db: DB, component: CurrentComponent,
         await evaluation.delete_state(db, component, state)
     except services.ProposalError as error:
         return await _states_page(request, db, component, status_code=400, error=_(request, error.message))
+    admin_log.log(request, component, "proposals.state_delete", state.name)
     await db.commit()
     flash(request, _(request, N_("The answer state is deleted.")))
     return Redirect(f"{_admin_url(request, component)}/states", status_code=303)
@@ -243,6 +250,7 @@ async def answers_upload(request: Request, db: DB, component: CurrentComponent) 
         lines = [_(request, N_("Line %(line)s: %(problem)s"), line=problem.line,
                    problem=gettext(problem.message, **problem.variables)) for problem in problems]
         return _csv_page(request, component, problems=lines, status_code=400)
+    admin_log.log(request, component, "proposals.answer_csv", answered=answered)
     await db.commit()
     flash(request, request.app.state.catalogs.ngettext("%(num)s proposal is answered.",
                                                        "%(num)s proposals are answered.", answered))
@@ -273,6 +281,8 @@ async def merge(request: Request, db: DB, component: CurrentComponent) -> Templa
         except services.ProposalError as error:
             form.add_error(error.field, _(request, error.message))
         else:
+            admin_log.log(request, component, "proposals.merge", merged.title, proposal_ids=selected,
+                          proposal_id=merged.id)
             await db.commit()
             flash(request, _(request, N_("The proposals are merged into this one.")))
             return Redirect(f"{_base(request, component)}/{merged.id}", status_code=303)
@@ -310,6 +320,8 @@ async def split(request: Request, db: DB, component: CurrentComponent,
         except services.ProposalError as error:
             form.add_error(error.field, _(request, error.message))
         else:
+            admin_log.log(request, component, "proposals.split", proposal.title, proposal_id=proposal.id,
+                          proposal_ids=[part.id for part in made])
             await db.commit()
             flash(request, request.app.state.catalogs.ngettext(
                 "The proposal is split into %(num)s proposal.", "The proposal is split into %(num)s proposals.",
@@ -346,6 +358,7 @@ async def import_proposals(request: Request, db: DB, component: CurrentComponent
         except services.ProposalError as error:
             form.add_error(error.field, _(request, error.message))
         else:
+            admin_log.log(request, component, "proposals.import", source_id=form.result.source_id, imported=copied)
             await db.commit()
             flash(request, request.app.state.catalogs.ngettext(
                 "%(num)s proposal is imported.", "%(num)s proposals are imported.", copied))

@@ -17,7 +17,7 @@ from core.endorsements import services as endorsements
 from core.i18n import N_
 from core.models import Component
 from plugins.proposals.models import Proposal
-from plugins.proposals.services import RESOURCE_TYPE, ProposalError, _retrying, phase
+from plugins.proposals.services import RESOURCE_TYPE, ProposalError, phase, retrying
 
 
 def may_endorse(registry: Any, component: Component) -> bool:
@@ -54,7 +54,7 @@ async def endorse(session: AsyncSession, registry: Any, component: Component, pr
                                 else N_("This proposal is already endorsed by this group."))
         await _count(session, component, proposal_id, +1)
 
-    await _retrying(session, write)
+    await retrying(session, write)
 
 
 async def withdraw(session: AsyncSession, registry: Any, component: Component, proposal_id: int, user: Any,
@@ -73,4 +73,4 @@ async def withdraw(session: AsyncSession, registry: Any, component: Component, p
             raise ProposalError(N_("There is no endorsement to withdraw."))
         await _count(session, component, proposal_id, -1)
 
-    await _retrying(session, write)
+    await retrying(session, write)

@@ -22,6 +22,20 @@ EVENT_TYPES = (
     # Names a co-authorship (plugins/proposals/coauthors.py), which nobody follows: only the invited hear.
     EventType(name="proposals.coauthor_invited", title=N_("Invitations to co-author a proposal"),
               message=N_("%(actor)s invited you to co-author the proposal %(resource)s")),
+    # Name a collaborative draft (plugins/proposals/collaborative_drafts.py), which nobody follows either.
+    EventType(name="proposals.draft_access_requested", title=N_("Requests to write your collaborative drafts"),
+              message=N_("%(actor)s asks to write the collaborative draft %(resource)s with you")),
+    EventType(name="proposals.draft_access_accepted", title=N_("Answers to your requests to write a draft"),
+              message=N_("You can now write the collaborative draft %(resource)s")),
+    EventType(name="proposals.draft_access_rejected", title=N_("Answers to your requests to write a draft"),
+              message=N_("Your request to write the collaborative draft %(resource)s was rejected")),
+    # Name an amendment (plugins/proposals/amendments.py), which nobody follows: only the recipients hear.
+    EventType(name="proposals.amendment_received", title=N_("Amendments to your proposals"),
+              message=N_("%(actor)s proposed an amendment to your proposal %(resource)s")),
+    EventType(name="proposals.amendment_accepted", title=N_("Your amendments accepted"),
+              message=N_("%(actor)s accepted your amendment to the proposal %(resource)s")),
+    EventType(name="proposals.amendment_rejected", title=N_("Your amendments rejected"),
+              message=N_("%(actor)s rejected your amendment to the proposal %(resource)s")),
 )
 
 

@@ -89,6 +89,11 @@ class Proposal(Base):
     seed picks, along an index, instead of sorting every proposal on each page."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    participatory_text_level: Mapped[str | None] = mapped_column(String(16))
+    """"section", "sub_section" or "article" when it is a piece of the component's participatory text
+    (plugins/proposals/participatory_texts.py); None for every other proposal."""
+    position: Mapped[int | None] = mapped_column(Integer)
+    """Its place in the participatory text, from 0; None outside one."""
 
     author: Mapped[User | None] = relationship()
     user_group: Mapped[UserGroup | None] = relationship(
@@ -245,3 +250,23 @@ class Coauthorship(Base):
 
     user: Mapped[User] = relationship(lazy="joined")
     """Its names are shown with the proposal, so the person comes with the row."""
+
+
+# ------------------------------------------------------------------------------------ participatory texts
+
+class ParticipatoryText(Base):
+    """The document of a component whose proposals are its sections and articles (participatory_texts.py)."""
+
+    __tablename__ = "proposals_participatory_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("core_components.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[dict[str, str]]
+    description: Mapped[dict[str, str]] = mapped_column(default=dict)
+    """Sanitised HTML per language."""
+    source: Mapped[str] = mapped_column(Text, default="")
+    """The Markdown last imported (with the admin's edits of single articles), offered again for a new import."""
+    published_at: Mapped[datetime | None]
+    """Set when its proposals are published together; from then on it cannot be imported again."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -24,6 +24,9 @@ RULES = {
     "proposals.support": Rule(_participant),
     "proposals.endorse": Rule(_participant),
     "proposals.coauthor": Rule(_participant),
+    # Whether this person writes the draft is for plugins/proposals/collaborative_drafts.py.
+    "proposals.collaborate": Rule(_participant),
+    "proposals.amend": Rule(_participant),
     "proposals.answer": Rule(_space_admin, resource="space"),
     "proposals.classify": Rule(_space_admin, resource="space"),
     # Evaluation (plugins/proposals/evaluation.py): admins manage, valuators evaluate what they are given.

@@ -33,9 +33,18 @@ from core.spaces.admin import locales_of
 from core.uploads import storage
 from core.verifications.permissions import require_authorization
 from core.web import DB, render, safe_next
-from plugins.proposals import endorsement_routes, evaluation, evaluation_page, services
+from plugins.proposals import (
+    admin_log,
+    amendment_routes,
+    endorsement_routes,
+    evaluation,
+    evaluation_page,
+    geolocation,
+    participatory_texts,
+    services,
+)
 from plugins.proposals.models import Proposal
-from plugins.proposals.schemas import ClassificationForm, ProposalDetails, ProposalText
+from plugins.proposals.schemas import ClassificationForm, ProposalText
 
 READ = {"permission": "public"}
 CREATE = {"permission": "proposals.create"}
@@ -101,6 +110,11 @@ def _error(request: Request, error: services.ProposalError) -> str:
 @get("/", opt=READ)
 async def index(request: Request, db: DB, component: CurrentComponent) -> Template:
     """The proposals, filtered and ordered as asked; the random order keeps its seed per visitor."""
+    if services.settings(request.app.state.registry, component).participatory_texts_enabled:
+        user = request.state.get("user")
+        return _page(request, "proposals/participatory_texts/document.html", component,
+                     may_evaluate=user is not None and evaluation.may_evaluate(await actor_of(request), component.space),
+                     **await participatory_texts.document(db, request.app.state.registry, component, user))
     seed = request.cookies.get(SEED_COOKIE, "")
     default_seed = int(seed) if seed.isdigit() and 0 < int(seed) < 1_000_000 else random.randint(1, 999_999)
     filters = services.Filters.parse(request.query_params, default_seed)
@@ -155,6 +169,7 @@ async def _show_page(db: DB, request: Request, component: Component, proposal: P
         editable=services.editable(registry, component, proposal, user), status_code=400 if sent else 200,
         **await evaluation_page.evaluation_context(request, db, component, proposal, answer, note),
         **await endorsement_routes.endorsement_context(request, db, component, proposal),
+        **await amendment_routes.amendment_context(request, db, component, proposal),
         classification=await _classification(request, db, component, proposal, sent=classification),
     )
 
@@ -176,7 +191,10 @@ async def _classification(request: Request, db: DB, component: Component, propos
 # ------------------------------------------------------------------------------------ the wizard
 
 @get("/new", opt=CREATE)
-async def new(request: Request, db: DB, component: CurrentComponent) -> Template:
+async def new(request: Request, db: DB, component: CurrentComponent) -> Template | Redirect:
+    if services.settings(request.app.state.registry, component).participatory_texts_enabled:
+        flash(request, _(request, services.PARTICIPATORY_TEXT))
+        return Redirect(f"{_base(request, component)}/", status_code=303)
     await require_authorization(request, component, "create", _base(request, component) + "/")
     draft = await services.draft_of(db, component, request.state.user)
     initial = {"title": draft.title, "body": services.html_to_text(draft.body)} if draft else None
@@ -209,10 +227,12 @@ async def compare(request: Request, db: DB, component: CurrentComponent, proposa
 
 async def _details(request: Request, db: DB, component: Component, proposal: Proposal, data: Any = None) -> Form:
     categories, scopes = await services.classifications(db, component)
-    return _form(request, ProposalDetails, data, choices=_classification_choices(request, categories, scopes),
+    schema = geolocation.details_schema(services.settings(request.app.state.registry, component))
+    return _form(request, schema, data, choices=_classification_choices(request, categories, scopes),
                  initial={"title": proposal.title, "body": services.html_to_text(proposal.body),
                           "address": proposal.address or "", "category_id": proposal.category_id,
-                          "scope_id": proposal.scope_id})
+                          "scope_id": proposal.scope_id, "latitude": proposal.latitude,
+                          "longitude": proposal.longitude})
 
 
 @get("/{proposal_id:int}/complete", opt=CREATE)
@@ -364,6 +384,7 @@ async def answer(request: Request, db: DB, component: CurrentComponent,
     proposal = await _proposal(db, request, component, proposal_id)
     form = await evaluation_page.answer_form(request, db, component, await form_data(request))
     if await evaluation_page.save_answer(request, db, component, proposal, form):
+        admin_log.log(request, component, "proposals.answer", proposal.title, proposal_id=proposal.id)
         await db.commit()
         flash(request, _(request, N_("The answer is saved.") if proposal.answer_published_at is None
                          else N_("The answer is published.")))
@@ -376,6 +397,8 @@ async def publish_answers(request: Request, db: DB, component: CurrentComponent)
     """Publish every answer of the component kept back, then go back to the page the admin was on."""
     back = safe_next((await form_data(request)).get("next"), f"{_base(request, component)}/")
     published = await services.publish_answers(db, request.app.state.registry, component)
+    if published:
+        admin_log.log(request, component, "proposals.publish_answers", published=published)
     await db.commit()
     flash(request, request.app.state.catalogs.ngettext("%(num)s answer is published.",
                                                        "%(num)s answers are published.", published))

@@ -54,6 +54,24 @@ class ProposalsSettings(msgspec.Struct, kw_only=True):
         description=N_("Valuators answer the proposals assigned to them; an admin publishes their answers, "
                        "except \"Evaluating\"."),
     )] = False
+    collaborative_drafts_enabled: Annotated[bool, Meta(
+        title=N_("Collaborative drafts"),
+        description=N_("Several participants write a draft together, then publish it as one proposal."),
+    )] = False
+    amendments_enabled: Annotated[bool, Meta(
+        title=N_("Amendments enabled"),
+        description=N_("Participants propose changes to other people's proposals, which their authors accept or "
+                       "reject; the proposal's page then shows them and its history."),
+    )] = False
+    participatory_texts_enabled: Annotated[bool, Meta(
+        title=N_("Participatory text"),
+        description=N_("The component holds a document (a regulation, a plan) imported by its admins: each "
+                       "section and article is a proposal people comment on. Participants do not create proposals."),
+    )] = False
+    geolocation_enabled: Annotated[bool, Meta(
+        title=N_("Proposals can be placed on a map"),
+        description=N_("Authors may give their proposal's coordinates, and the list gets a map view."),
+    )] = False
 
 
 class ProposalsPhaseSettings(msgspec.Struct, kw_only=True):
@@ -75,6 +93,10 @@ class ProposalsPhaseSettings(msgspec.Struct, kw_only=True):
     endorsements_enabled: Annotated[bool, Meta(
         title=N_("Participants can endorse proposals"),
         description=N_("People, or groups through their members, stand publicly behind the proposals they back."),
+    )] = False
+    amendment_creation_enabled: Annotated[bool, Meta(
+        title=N_("Participants can propose amendments"),
+        description=N_("Only where amendments are enabled in the component's settings."),
     )] = False
 
 
@@ -110,6 +132,22 @@ class ProposalDetails(msgspec.Struct, kw_only=True):
     scope_id: Annotated[int | None, Meta(
         title=N_("Scope"), description=N_("The district, neighbourhood or theme it is about, if not the whole space's."),
     )] = None
+
+
+class LocatedProposalDetails(ProposalDetails, kw_only=True):
+    """The complete step where the component places proposals on a map: the coordinates too, typed or picked
+    on the map; both or neither (plugins/proposals/geolocation.py)."""
+
+    latitude: Annotated[float, Meta(
+        ge=-90, le=90, title=N_("Latitude"),
+        description=N_("Optional: the place's latitude in decimal degrees, between -90 and 90, e.g. 41.3874."),
+        extra={"input": "text"},
+    )] | None = None
+    longitude: Annotated[float, Meta(
+        ge=-180, le=180, title=N_("Longitude"),
+        description=N_("Optional: the place's longitude in decimal degrees, between -180 and 180, e.g. 2.1686."),
+        extra={"input": "text"},
+    )] | None = None
 
 
 class ClassificationForm(msgspec.Struct, kw_only=True):

@@ -43,6 +43,17 @@ CLASSIFIED = [
     (("Urban greenery",), "D3-01"),
 ]
 
+PLACES = [
+    # For each demo proposal, in order: its address and coordinates on the map view, or None (the list's
+    # "without an address" filter and the map's absence of a marker then have something to show).
+    ("Plaça Major, 1", 41.9304, 2.2546),
+    ("Carretera de l'Institut, 12", 41.9368, 2.2431),
+    ("Parc de la Font", 41.9262, 2.2608),
+    ("Poliesportiu municipal, carrer de l'Esport, 3", 41.9221, 2.2489),
+    None,
+    ("Carrer Nou, 27", 41.9329, 2.2585),
+]
+
 ANSWERS = {
     "accepted": {"ca": "<p>Ho farem a la tardor: hi haurà dotze arbres nous i sis bancs.</p>",
                  "es": "<p>Lo haremos en otoño: habrá doce árboles nuevos y seis bancos.</p>",
@@ -64,7 +75,7 @@ async def seed(session: AsyncSession, component: Component, locales: list[str]) 
         {"supports_enabled": True, "supports_blocked": True},
     ]
     component.phase_settings = {str(phase.id): plan[min(index, len(plan) - 1)] for index, phase in enumerate(phases)}
-    component.settings = {**component.settings, "supports_per_participant": 5}
+    component.settings = {**component.settings, "supports_per_participant": 5, "geolocation_enabled": True}
     # A state of the component's own, beside evaluating, accepted and rejected (evaluation.py).
     names = {"ca": "Acceptada amb canvis", "es": "Aceptada con cambios", "en": "Accepted with changes"}
     session.add(AnswerState(component_id=component.id, token="accepted_with_changes", kind="accepted",
@@ -84,6 +95,8 @@ async def seed(session: AsyncSession, component: Component, locales: list[str]) 
             answer_published_at=now if state else None,
         )
         proposal.words = words_of(f"{title} {proposal.body}")
+        if PLACES[index] is not None:
+            proposal.address, proposal.latitude, proposal.longitude = PLACES[index]
         session.add(proposal)
         proposals.append(proposal)
     await session.flush()

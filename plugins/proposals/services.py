@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from html import escape, unescape
 from typing import Any
+from urllib.parse import urlencode
 
+import msgspec
 from sqlalchemy import (
     Integer,
     String,
@@ -41,14 +43,15 @@ from core.categories.models import Category
 from core.db import dialect_insert, utcnow
 from core.follows import follow
 from core.groups import services as groups
-from core.i18n import N_
+from core.i18n import N_, translated
 from core.manifest import ResourceInfo, SearchDocument
-from core.models import Component
+from core.models import Component, Organization, Space
 from core.moderation.services import not_hidden
 from core.richtext import plain_text, sanitize
 from core.scopes import services as scope_services
 from core.scopes.models import Scope
 from core.spaces import phase_settings_of, settings_of
+from plugins.proposals import geolocation, versions
 from plugins.proposals.events import resource_of
 from plugins.proposals.models import SHUFFLE_RANGE, AnswerState, Participant, Proposal, Support
 from plugins.proposals.schemas import (
@@ -73,6 +76,11 @@ _STOP_WORDS = (
     "the an and of to in for are be with that this it as at by or from we our should more"
 )
 STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+PARTICIPATORY_TEXT = N_("This component holds a participatory text: comment on its articles instead of making "
+                        "a proposal.")
+"""Why participants make no proposal where the proposals are a text's articles (participatory_texts.py)."""
 
 
 class ProposalError(Exception):
@@ -115,6 +123,8 @@ def _like(word: str) -> str:
 # ------------------------------------------------------------------------------------ writing
 
 def _check_creation(registry: Any, component: Component) -> None:
+    if settings(registry, component).participatory_texts_enabled:
+        raise ProposalError(PARTICIPATORY_TEXT)
     if not phase(registry, component).creation_enabled:
         raise ProposalError(N_("Proposals cannot be created in this phase."))
 
@@ -164,7 +174,15 @@ async def complete_draft(session: AsyncSession, registry: Any, component: Compon
     _check_creation(registry, component)
     _set_text(proposal, details.title, details.body)
     proposal.address = details.address or None
+    _locate(proposal, details)
     await classify(session, component, proposal, details.category_id, details.scope_id)
+
+
+def _locate(proposal: Proposal, details: ProposalDetails) -> None:
+    try:
+        geolocation.locate(proposal, details)
+    except geolocation.LocationError as error:
+        raise ProposalError(error.message, error.field) from None
 
 
 async def publish(session: AsyncSession, registry: Any, component: Component, proposal: Proposal,
@@ -184,6 +202,7 @@ async def publish(session: AsyncSession, registry: Any, component: Component, pr
     proposal.state = "published"
     proposal.published_at = utcnow()
     await session.flush()
+    await versions.record(session, proposal, proposal.author_id)
     await search.index(session, component, [search_document(proposal)])
     if proposal.author_id is not None:
         await follow(session, proposal.author_id, "proposals.proposal", proposal.id)
@@ -209,9 +228,12 @@ async def edit(session: AsyncSession, registry: Any, component: Component, propo
                details: ProposalDetails) -> None:
     if not editable(registry, component, proposal, user):
         raise ProposalError(N_("This proposal can no longer be edited."))
+    before = (proposal.title, proposal.body)
     _set_text(proposal, details.title, details.body)
     proposal.address = details.address or None
+    _locate(proposal, details)
     await classify(session, component, proposal, details.category_id, details.scope_id)
+    await versions.record(session, proposal, user.id, before=before)
     await search.index(session, component, [search_document(proposal)])
 
 
@@ -342,6 +364,8 @@ class Filters:
     scope_ids: tuple[int, ...] = ()
     space_in_scope: bool = False
     """Whether the space's own scope is among ``scope_ids``: its proposals without a scope then match too."""
+    address: str = ""
+    """"with" or "without" an address (geolocation.ADDRESS_FILTERS); empty for both."""
 
     def narrow(self, categories: Sequence[Any], scopes: Sequence[Any], space_scope_id: int | None) -> Filters:
         """Keep the category and scope asked for only if they are the space's and the organization's, and take
@@ -375,7 +399,16 @@ class Filters:
             order=order if order in ORDERS else "random",
             seed=number("seed", default_seed, 1, 999_999), page=number("page", 1, 1, 100_000),
             category=number("category", 0, 0, 2**31 - 1) or None, scope=number("scope", 0, 0, 2**31 - 1) or None,
+            address=params.get("address") if params.get("address") in geolocation.ADDRESS_FILTERS else "",
         )
+
+    def query_string(self) -> str:
+        """The filters as a query string (without the page), for links that keep them: the map view, the list."""
+        values = {"q": self.q, "state": self.state, "order": self.order, "seed": self.seed,
+                  "mine": "1" if self.mine else "", "supported": "1" if self.supported else "",
+                  "over_threshold": "1" if self.over_threshold else "", "category": self.category or "",
+                  "scope": self.scope or "", "address": self.address}
+        return urlencode({name: value for name, value in values.items() if value})
 
 
 def state_condition(component_id: int, state: str) -> Any:
@@ -387,9 +420,9 @@ def state_condition(component_id: int, state: str) -> Any:
     return Proposal.answer_state == state
 
 
-async def listing(session: AsyncSession, registry: Any, component: Component, user: Any,
-                  filters: Filters) -> tuple[Sequence[Proposal], int]:
-    """One page of the component's proposals as filtered and ordered, and how many match."""
+def listing_conditions(session: AsyncSession, registry: Any, component: Component, user: Any,
+                       filters: Filters) -> list[Any]:
+    """What a proposal must meet to be in the list as filtered: the list and its map view read by them."""
     conditions = [Proposal.component_id == component.id, not_hidden(Proposal.id, RESOURCE_TYPE)]
     if filters.state == "withdrawn":
         conditions.append(Proposal.state == "withdrawn")
@@ -417,7 +450,16 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
     threshold = settings(registry, component).threshold_per_proposal
     if filters.over_threshold and threshold:
         conditions.append(Proposal.supports_count >= threshold)
+    address = geolocation.address_condition(filters.address)
+    if address is not None:
+        conditions.append(address)
+    return conditions
 
+
+async def listing(session: AsyncSession, registry: Any, component: Component, user: Any,
+                  filters: Filters) -> tuple[Sequence[Proposal], int]:
+    """One page of the component's proposals as filtered and ordered, and how many match."""
+    conditions = listing_conditions(session, registry, component, user, filters)
     offset = (filters.page - 1) * PER_PAGE
     author = joinedload(Proposal.author)
     if filters.order in ("recent", "most_supported", "most_endorsed"):
@@ -501,8 +543,9 @@ def may_support(registry: Any, component: Component) -> bool:
     return current.supports_enabled and not current.supports_blocked
 
 
-async def _retrying(session: AsyncSession, write: Any) -> Any:
-    """Run a write transaction, again if the database chose it as a deadlock victim or was busy."""
+async def retrying(session: AsyncSession, write: Any) -> Any:
+    """Run a write transaction and commit it, again if the database chose it as a deadlock victim or was
+    busy; for every one-per-person write of the plugin (supports, endorsements)."""
     for attempt in range(5):
         try:
             result = await write()
@@ -583,7 +626,7 @@ async def support(session: AsyncSession, registry: Any, component: Component, pr
                     resource=resource_of(registry, component, reached), actor_id=None,
                     recipients=[reached.author_id] if reached.author_id else [])
 
-    await _retrying(session, write)
+    await retrying(session, write)
 
 
 async def withdraw_support(session: AsyncSession, registry: Any, component: Component, proposal_id: int,
@@ -616,7 +659,7 @@ async def withdraw_support(session: AsyncSession, registry: Any, component: Comp
         await _set_counting(session, component, user, proposal_id, counted,
                             given >= rules.minimum_supports_per_participant)
 
-    await _retrying(session, write)
+    await retrying(session, write)
 
 
 async def _set_counting(session: AsyncSession, component: Component, user: Any, proposal_id: int,
@@ -736,7 +779,14 @@ def search_document(proposal: Proposal) -> SearchDocument:
 
 
 async def export_rows(session: AsyncSession, component: Component):
-    """One row per public proposal; answers only once published; nothing that identifies a supporter."""
+    """One row per public proposal; answers only once published; supports only where they are shown; nothing
+    that identifies a supporter.
+    The category and the (proposal's own) scope by id and by name in the organization's default language:
+    both come joined with each proposal, so a row costs no query."""
+    locale = await session.scalar(select(Organization.default_locale).join(
+        Space, Space.organization_id == Organization.id).where(Space.id == component.space_id))
+    # A component that hides how many supports each proposal has does not publish them here either.
+    counts_shown = not msgspec.convert(component.settings or {}, ProposalsSettings).supports_hidden
     async for proposal in await _public_proposals(session, component):
         published = proposal.answer_visible
         yield {
@@ -744,10 +794,15 @@ async def export_rows(session: AsyncSession, component: Component):
             "language": proposal.language, "state": proposal.state, "official": proposal.official,
             "address": proposal.address, "published_at": proposal.published_at.isoformat()
             if proposal.published_at else None,
-            "supports": proposal.supports_count,
+            "latitude": proposal.latitude, "longitude": proposal.longitude,
+            "supports": proposal.supports_count if counts_shown else None,
             "answer_state": proposal.answer_state if published else None,
             "answer": proposal.answer if published else {},
             "cost": proposal.answer_cost if published else None,
+            "category_id": proposal.category_id,
+            "category": translated(proposal.category.name, locale) if proposal.category is not None else "",
+            "scope_id": proposal.scope_id,
+            "scope": translated(proposal.scope.name, locale) if proposal.scope is not None else "",
         }
 
 

@@ -12,7 +12,7 @@ import subprocess
 from types import SimpleNamespace
 
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.accounts.models import User
 from core.db import make_engine, make_sessionmaker, utcnow
@@ -68,8 +68,8 @@ def test_follow_a_process_and_choose_how_often_we_write(journey):
 
 
 def _notify_laia(live_server) -> tuple[int, int]:
-    """Two notifications for Laia, written straight into the live database (core declares no event
-    type of its own to publish); returns her organization's id and hers."""
+    """Two notifications for Laia and no other, written straight into the live database; returns her
+    organization's id and hers."""
 
     async def write() -> tuple[int, int]:
         engine = make_engine(live_server.env["PARTICIPA_DATABASE_URL"])
@@ -77,6 +77,8 @@ def _notify_laia(live_server) -> tuple[int, int]:
             async with make_sessionmaker(engine).begin() as session:
                 laia = await session.scalar(select(User).where(User.email == LAIA[0]))
                 admin = await session.scalar(select(User).where(User.email == "admin@demo.participa.test"))
+                # The live server is shared by the journeys: what others did may have told Laia already.
+                await session.execute(delete(Notification).where(Notification.user_id == laia.id))
                 for number, answer in enumerate(("Sí", "No"), start=1):
                     event = Event(organization_id=laia.organization_id, event_type="proposals.answered",
                                   message="%(actor)s answered “%(resource)s”: %(answer)s", resource_type="space",

@@ -57,6 +57,9 @@ def page_types(browser, live_server) -> list[str]:
             if target.netloc == urlsplit(live_server.url).netloc and not target.path.startswith(("/locale/", "/static/")):
                 queue.append(target.path)
     context.close()
+    # Embeds are shown by other sites, so no page links to them: the first space's and proposal's card.
+    found.append(next(p for p in found if re.fullmatch(r"/processes/[^/]+", p)) + "/embed")
+    found.append(next(p for p in found if re.fullmatch(r"/processes/[^/]+/proposals/\d+/\d+", p)) + "/embed")
     found.append("/no/such/page")  # the error page is a page type too
     found.append("/system/login")  # the system area's door, which no page of an organization links to
     return found

@@ -1,0 +1,83 @@
+"""Deleting a whole space, and the files of a space or a component that goes.
+
+The database deletes a space's rows by cascade (components, phases, categories, members and, through
+the components, what plugins keep), but not two things:
+
+- **Files.** Attachments and the hero image point at ``core_uploads`` rows, each with a file on disk.
+  Their rows are deleted in the transaction and their files only once it is committed
+  (``core.uploads.Storage.remove``, the pattern of ``core.exports.delete_with_files``): a rollback
+  keeps both, and a file whose row is gone is never offered.
+- **Order.** Proposals point at core categories with no ``ON DELETE`` on purpose (a category in use
+  is never deleted alone), and PostgreSQL may check that reference before the cascade through the
+  components has reached the proposals. So the components go first, in their own statement, taking
+  every plugin's rows with them; then the space, taking the categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from core import adminlog
+from core.attachments.models import Attachment, AttachmentCollection
+from core.follows import Follow
+from core.i18n import translated
+from core.models import Component, Space
+from core.uploads import Storage, Upload
+
+
+async def remove_files(session: AsyncSession, files: Storage, space: Space,
+                       component_ids: Sequence[int] | None = None) -> int:
+    """Delete the attachments and folders of a space (of everything in it), or only of these components of
+    it; their files go once the transaction is committed. How many attachments."""
+    scope = [Attachment.space_id == space.id]
+    folders = [AttachmentCollection.space_id == space.id]
+    if component_ids is not None:
+        if not component_ids:
+            return 0
+        scope.append(Attachment.component_id.in_(list(component_ids)))
+        folders.append(AttachmentCollection.component_id.in_(list(component_ids)))
+    attachments = (await session.scalars(
+        select(Attachment).where(*scope).options(joinedload(Attachment.upload), joinedload(Attachment.thumbnail))
+    )).all()
+    uploads = [upload for attachment in attachments for upload in (attachment.upload, attachment.thumbnail)
+               if upload is not None]
+    await session.execute(delete(Attachment).where(Attachment.id.in_([each.id for each in attachments]))
+                          .execution_options(synchronize_session=False))
+    await session.execute(delete(AttachmentCollection).where(*folders).execution_options(synchronize_session=False))
+    for upload in uploads:
+        await files.remove(session, upload)
+    await session.flush()
+    return len(attachments)
+
+
+async def what_goes(session: AsyncSession, space: Space) -> dict[str, int]:
+    """What deleting the space takes with it, for the page that asks to confirm: components and files."""
+    components = await session.scalar(select(func.count(Component.id)).where(Component.space_id == space.id))
+    attachments = await session.scalar(select(func.count(Attachment.id)).where(Attachment.space_id == space.id))
+    return {"components": components or 0, "files": attachments or 0}
+
+
+async def delete_space(session: AsyncSession, files: Storage, space: Space, admin: Any) -> None:
+    """Delete a space and everything in it: its components with what people contributed there, its phases,
+    categories, members, files and hero image. The caller commits; the files go then."""
+    await remove_files(session, files, space)
+    if space.hero_upload_id is not None:
+        hero = await session.get(Upload, space.hero_upload_id)
+        space.hero_upload_id = None
+        await session.flush()
+        if hero is not None:
+            await files.remove(session, hero)
+    # Components before categories: see the module's docstring.
+    await session.execute(delete(Component).where(Component.space_id == space.id)
+                          .execution_options(synchronize_session=False))
+    # Follows name what they follow by type and id, with no reference the database could cascade.
+    await session.execute(delete(Follow).where(Follow.resource_type == "space", Follow.resource_id == space.id))
+    adminlog.record(session, space.organization_id, admin, "space.delete", translated(space.title),
+                    space_id=space.id)
+    await session.execute(delete(Space).where(Space.id == space.id).execution_options(synchronize_session=False))
+    session.expunge(space)
