@@ -3,8 +3,8 @@
 Nothing here names a route: the routes come from the application itself, so a route a plugin
 adds tomorrow is checked the moment it is registered. For each one:
 - it declares an action that the permission service knows;
-- each persona (anonymous, citizen, space moderator, organization admin, admin of another
-  organization) gets exactly what the permission service says: refused means 401 (or the
+- each persona (anonymous, citizen, citizen verified against the census, space moderator, space admin,
+  organization admin, admin of another organization) gets exactly what the permission service says: refused means 401 (or the
   login page) for nobody and 403 for somebody; allowed means neither;
 - an unsafe method without a CSRF token is refused, and the same request with the token is not
   refused for someone allowed to make it.
@@ -22,6 +22,7 @@ from core.accounts.models import User
 from core.models import Component, Space
 from core.permissions import Actor, allowed
 from core.roles import Roles, grant_organization_role, grant_space_role, roles_of
+from core.verifications import services as verifications
 from tests.conftest import other_organization
 from tests.test_accounts import PASSWORD, csrf, make_user
 
@@ -84,9 +85,13 @@ async def world(app, client, demo, db):
     """The demo organization, another one, and a logged-in session for each persona."""
     process = await db.scalar(select(Space).where(Space.slug == "pressupostos-2027"))
     citizen = await make_user(db, demo, email="citizen@example.org", nickname="citizen")
+    verified = await make_user(db, demo, email="verified@example.org", nickname="verified")
+    await verifications.grant(db, app.state.registry, demo, verified, "census", "digest-of-a-census-line", {})
     moderator = await make_user(db, demo, email="moderator@example.org", nickname="moderator")
+    space_admin = await make_user(db, demo, email="spaceadmin@example.org", nickname="spaceadmin")
     admin = await make_user(db, demo, email="boss@example.org", nickname="boss")
     await grant_space_role(db, process.id, moderator.id, "moderator")
+    await grant_space_role(db, process.id, space_admin.id, "admin")
     await grant_organization_role(db, demo.id, admin.id, "admin")
     other = await other_organization(db)
     foreign = await make_user(db, other, email="boss@altra.test", nickname="boss")
@@ -94,7 +99,8 @@ async def world(app, client, demo, db):
     await db.commit()
 
     personas = {"anonymous": (None, "")}
-    for name, user, host in (("citizen", citizen, ""), ("moderator", moderator, ""), ("admin", admin, ""),
+    for name, user, host in (("citizen", citizen, ""), ("verified citizen", verified, ""), ("moderator", moderator, ""),
+                             ("space admin", space_admin, ""), ("admin", admin, ""),
                              ("foreign admin", foreign, "http://altra.test")):
         client.cookies.clear()
         page = await client.get(f"{host}/account/login")
@@ -152,7 +158,7 @@ async def test_every_route_answers_each_role_as_the_permission_service_says(app,
                 if response.status_code not in want or (response.status_code == 303 and not to_login):
                     problems.append(f"{persona} got {response.status_code} on {endpoint.method} {endpoint.url}")
     assert not problems, "\n".join(problems)
-    assert checked >= 5 * 20  # every route was tried by every persona
+    assert checked >= 7 * 20  # every route was tried by every persona
 
 
 async def test_unsafe_methods_need_the_csrf_token(app, client, demo, db, world, csrf_pair):

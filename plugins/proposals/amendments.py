@@ -228,6 +228,9 @@ async def accept(session: AsyncSession, registry: Any, component: Component, pro
                  amendment: Amendment, user: Any) -> None:
     """The proposal takes the amendment's text: a new version names the amender, who becomes a co-author
     (if they are not one yet) and is told."""
+    # The proposal's row is locked and read again first: two amendments accepted at once (or an author's
+    # edit meanwhile) then follow each other, each version built on the text the other left.
+    await services.lock_text(session, proposal)
     await _answer(session, registry, component, proposal, amendment, user, "accepted")
     before = (proposal.title, proposal.body)
     proposal.title, proposal.body = amendment.title, amendment.body

@@ -224,10 +224,19 @@ def editable(registry: Any, component: Component, proposal: Proposal, user: Any)
     return proposal.published_at is not None and utcnow() - proposal.published_at <= limit
 
 
+async def lock_text(session: AsyncSession, proposal: Proposal) -> None:
+    """Lock the proposal's row until the transaction ends and read its text again, changed maybe by the
+    transaction we waited for: an author's edit and accepted amendments then follow one another, each
+    version built on the text the one before left (SQLite runs one writer at a time anyway)."""
+    await session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
+    await session.refresh(proposal, attribute_names=["title", "body", "words", "state"])
+
+
 async def edit(session: AsyncSession, registry: Any, component: Component, proposal: Proposal, user: Any,
                details: ProposalDetails) -> None:
     if not editable(registry, component, proposal, user):
         raise ProposalError(N_("This proposal can no longer be edited."))
+    await lock_text(session, proposal)
     before = (proposal.title, proposal.body)
     _set_text(proposal, details.title, details.body)
     proposal.address = details.address or None

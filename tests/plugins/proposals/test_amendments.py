@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core.accounts.models import User
 from core.db import utcnow
+from core.events import event_sessionmaker
 from core.models import Component, Space
 from core.moderation.models import Moderation
 from plugins.proposals import amendments
@@ -329,3 +333,55 @@ async def test_an_amendment_hidden_by_reports_leaves_the_proposal(client, demo, 
     client.cookies.clear()
     assert (await client.get(amendment_url)).status_code == 404
     assert "<ins>fonts </ins>" not in (await client.get(url)).text
+
+
+async def test_two_amendments_accepted_at_once_become_two_versions_one_after_the_other(
+        demo, db, engine, registry, citizens):  # noqa: F811
+    component = await demo_component(db)
+    await open_amendments(db, component)
+    author, first, second = citizens[0], citizens[1], citizens[2]
+    proposal_id = await proposal_of(db, component, author)
+    ids = []
+    for amender, title in ((first, "Més arbres i ombra a la plaça del Mercat"),
+                           (second, "Més bancs i fonts a la plaça del Mercat")):
+        amendment = Amendment(proposal_id=proposal_id, component_id=component.id, author_id=amender.id, title=title,
+                              body=f"<p>{title}.</p>", base_title=TITLE, base_body=BODY, state="pending")
+        db.add(amendment)
+        await db.flush()
+        ids.append(amendment.id)
+    await db.commit()
+    sessions = event_sessionmaker(engine, registry, None)
+
+    async def accept(session, amendment_id: int) -> None:
+        found = await session.scalar(select(Component).where(Component.id == component.id)
+                                     .options(selectinload(Component.space)))
+        proposal = await session.scalar(select(Proposal).where(Proposal.id == proposal_id)
+                                        .options(selectinload(Proposal.coauthorships)))
+        amendment = await session.get(Amendment, amendment_id)
+        await amendments.accept(session, registry, found, proposal, amendment, await session.get(User, author.id))
+
+    async def accept_alone(amendment_id: int) -> None:
+        async with sessions() as session:
+            await accept(session, amendment_id)
+            await session.commit()
+
+    async with sessions() as session:
+        await accept(session, ids[0])
+        if engine.dialect.name == "postgresql":
+            # The second author's accept starts while the first holds the proposal's row: it waits for it.
+            later = asyncio.create_task(accept_alone(ids[1]))
+            await asyncio.sleep(0.5)
+            assert not later.done()
+            await session.commit()
+        else:  # SQLite runs one writer at a time: the second starts once the first is written
+            await session.commit()
+            later = asyncio.create_task(accept_alone(ids[1]))
+    await later
+    versions = (await db.execute(select(Version.number, Version.title, Version.amendment_id)
+                                 .where(Version.proposal_id == proposal_id).order_by(Version.number))).all()
+    assert [version.number for version in versions] == [1, 2, 3]
+    assert versions[0].title == TITLE and [versions[1].amendment_id, versions[2].amendment_id] == ids
+    final = await db.scalar(select(Proposal.title).where(Proposal.id == proposal_id)
+                            .execution_options(populate_existing=True))
+    assert final == versions[2].title == "Més bancs i fonts a la plaça del Mercat"
+    assert {await state_of(db, amendment_id) for amendment_id in ids} == {"accepted"}
