@@ -333,6 +333,19 @@ def _desk_page(request: Request, form: Form, status_code: int = 200) -> Template
                   status_code=status_code)
 
 
+async def _desk_check(request: Request, organization: Organization, form: Form) -> bool:
+    """Whether a desk form may check a person's identity now: valid, and within the staff member's limit of
+    checks (each one counts, so the census cannot be guessed at from the desk); else the form says why."""
+    limit, key = _attempts(request, "verification-desk", 60), f"{organization.id}:{request.state.user.id}"
+    if await limit.exceeded(key):
+        form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
+        return False
+    if not form.validate():
+        return False
+    await limit.hit(key)
+    return True
+
+
 @get("/admin/desk", opt=DESK)
 async def desk(request: Request) -> Template:
     return _desk_page(request, _form(request, ManagedStart))
@@ -343,11 +356,7 @@ async def start_acting(request: Request, db: DB, organization: CurrentOrganizati
     """Verify the person at the desk and act on their behalf from the next page on."""
     form = _form(request, ManagedStart, await form_data(request))
     staff = request.state.user
-    limit, key = _attempts(request, "verification-desk", 60), f"{organization.id}:{staff.id}"
-    if await limit.exceeded(key):
-        form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
-    elif form.validate():
-        await limit.hit(key)
+    if await _desk_check(request, organization, form):
         try:
             started = await managed.start(db, request.app.state.registry, _secret(request), organization, staff,
                                           form.result.document_number, form.result.birth_date, form.result.name,
@@ -398,11 +407,7 @@ async def send_handover(request: Request, db: DB, organization: CurrentOrganizat
     """Check the person's identity again and mail them the link to take over their account."""
     form = _form(request, ManagedHandover, await form_data(request))
     staff = request.state.user
-    limit, key = _attempts(request, "verification-desk", 60), f"{organization.id}:{staff.id}"
-    if await limit.exceeded(key):
-        form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
-    elif form.validate():
-        await limit.hit(key)
+    if await _desk_check(request, organization, form):
         try:
             participant, token = await handover.invite(db, _secret(request), organization, staff,
                                                        form.result.document_number, form.result.birth_date,
