@@ -26,7 +26,7 @@ from core import spaces
 from core.auth import UserMiddleware
 from core.db import make_engine, make_sessionmaker
 from core.events import event_sessionmaker
-from core.i18n import Catalogs, date_range, format_date, translated
+from core.i18n import Catalogs, date_filter, date_range, datetime_filter, translated
 from core.observability import MetricsMiddleware, configure_logging, security_headers
 from core.permissions import permission_guard
 from core.plugins import PluginError, Registry
@@ -62,7 +62,8 @@ def template_environment(settings: Settings, registry: Registry, catalogs: Catal
     )
     env.install_gettext_callables(catalogs.gettext, catalogs.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["t"] = translated
-    env.filters["date"] = format_date
+    env.filters["date"] = date_filter  # an instant gives its day in the organization's time zone
+    env.filters["datetime"] = datetime_filter
     env.filters["date_range"] = date_range
     env.globals["space_types"] = registry.space_types
     env.globals["static"] = lambda path: f"/static/{path}"

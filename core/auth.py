@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from core.accounts.models import User
 from core.accounts.services import terms_pending
+from core.groups.services import author_groups_column, remember_author_groups
 from core.i18n import LOCALE_COOKIE, current_locale
 from core.notifications.models import unread_column
 from core.roles import organization_roles_column, parse_roles, parse_space_roles, space_roles_column
@@ -41,13 +42,16 @@ class UserMiddleware(ASGIMiddleware):
         user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
         if user_id is not None:
             # What every page needs of a person comes in one query: their picture, their roles (the
-            # admin link, the permission checks) and their unread notifications (the account menu).
+            # admin link, the permission checks), their unread notifications (the account menu) and the
+            # groups they may write on behalf of (the comment form, the endorsement buttons).
             row = (await state["db"].execute(
                 select(User, organization_roles_column(User.id, User.organization_id), space_roles_column(User.id),
-                       unread_column(User.id))
+                       unread_column(User.id), author_groups_column(User.id, User.organization_id))
                 .options(joinedload(User.avatar)).where(User.id == user_id)
             )).first()
-            user, roles, spaces, unread = row if row is not None else (None, None, None, 0)
+            user, roles, spaces, unread, groups = row if row is not None else (None, None, None, 0, None)
+            if user is not None:
+                remember_author_groups(state["db"], user, groups)
             if (user is None or user.organization_id != state["organization"].id or user.blocked_at is not None
                     or user.deleted_at is not None):
                 user = None

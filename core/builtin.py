@@ -6,27 +6,53 @@ from pathlib import Path
 
 from huey import crontab
 
-from core import adminlog, roles  # noqa: F401  (imported for their tables: the metadata must know them)
-from core import backup, exports, health, mail, routes, web
-from core import profiles, sitemap, uploads
-from core import events, follows  # noqa: F401  (tables)
-from core import outbox
+from core import (  # noqa: F401  (imported for their tables: the metadata must know them)  # noqa: F401  (tables)
+    adminlog,
+    backup,
+    events,
+    exports,
+    follows,
+    health,
+    mail,
+    outbox,
+    profiles,
+    roles,
+    routes,
+    sitemap,
+    uploads,
+    web,
+)
 from core.accounts import inactivity
 from core.accounts import models as account_models  # noqa: F401  (tables)
 from core.accounts import routes as account_routes
 from core.activity import feeds as activity_feeds
 from core.activity import routes as activity_routes
+from core.admin import logo as admin_logo
+from core.admin import routes as admin_routes
+from core.areas import models as area_models  # noqa: F401  (tables)
+from core.areas import routes as area_routes
 from core.attachments import models as attachment_models  # noqa: F401  (tables)
 from core.attachments import permissions as attachment_permissions
 from core.attachments import routes as attachment_routes
-from core.admin import routes as admin_routes
+from core.categories import models as category_models  # noqa: F401  (tables)
+from core.categories import routes as category_routes
 from core.comments import models as comment_models  # noqa: F401  (tables)
 from core.comments import permissions as comment_permissions
 from core.comments import services as comment_services
+from core.component_exports import models as component_export_models  # noqa: F401  (tables)
+from core.component_exports import routes as component_export_routes
+from core.component_exports import services as component_export_services
+from core.data_downloads import models as data_download_models  # noqa: F401  (tables)
+from core.data_downloads import routes as data_download_routes
+from core.data_downloads import services as data_download_services
+from core.endorsements import models as endorsement_models  # noqa: F401  (tables)
 from core.groups import models as group_models  # noqa: F401  (tables)
 from core.groups import permissions as group_permissions
 from core.groups import routes as group_routes
 from core.groups import services as group_services
+from core.hookspecs import hookimpl
+from core.i18n import N_
+from core.manifest import SpaceType, Task
 from core.moderation import permissions as moderation_permissions
 from core.moderation import routes as moderation_routes
 from core.moderation import services as moderation_services
@@ -36,42 +62,29 @@ from core.newsletters import services as newsletter_services
 from core.notifications import models as notification_models  # noqa: F401  (tables)
 from core.notifications import routes as notification_routes
 from core.notifications import services as notification_services
+from core.open_data import routes as open_data_routes
+from core.open_data import services as open_data_services
+from core.permissions import CORE_RULES
+from core.process_groups import models as process_group_models  # noqa: F401  (tables)
+from core.process_groups import routes as process_group_routes
+from core.ratelimit import DatabaseCounters
+from core.scopes import models as scope_models  # noqa: F401  (tables)
+from core.scopes import routes as scope_routes
 from core.search import routes as search_routes
 from core.spaces import admin as space_admin
 from core.spaces.schemas import AssemblyDetails
 from core.static_pages import models as static_page_models  # noqa: F401  (tables)
 from core.static_pages import routes as static_page_routes
 from core.statistics import routes as statistics_routes
-from core.component_exports import models as component_export_models  # noqa: F401  (tables)
-from core.component_exports import routes as component_export_routes
-from core.component_exports import services as component_export_services
-from core.data_downloads import models as data_download_models  # noqa: F401  (tables)
-from core.data_downloads import routes as data_download_routes
-from core.data_downloads import services as data_download_services
-from core.open_data import routes as open_data_routes
-from core.open_data import services as open_data_services
-from core.categories import models as category_models  # noqa: F401  (tables)
-from core.categories import routes as category_routes
-from core.scopes import models as scope_models  # noqa: F401  (tables)
-from core.scopes import routes as scope_routes
+from core.store import DatabaseStore
+from core.system import models as system_models  # noqa: F401  (tables)
+from core.system import permissions as system_permissions
+from core.system import routes as system_routes
 from core.verifications import acting as verification_acting
 from core.verifications import models as verification_models  # noqa: F401  (tables)
 from core.verifications import permissions as verification_permissions
 from core.verifications import routes as verification_routes
 from core.verifications.handlers import BUILTIN as BUILTIN_AUTHORIZATION_HANDLERS
-from core.system import models as system_models  # noqa: F401  (tables)
-from core.system import permissions as system_permissions
-from core.system import routes as system_routes
-from core.process_groups import models as process_group_models  # noqa: F401  (tables)
-from core.process_groups import routes as process_group_routes
-from core.endorsements import models as endorsement_models  # noqa: F401  (tables)
-from core.admin import logo as admin_logo
-from core.hookspecs import hookimpl
-from core.i18n import N_
-from core.manifest import SpaceType, Task
-from core.permissions import CORE_RULES
-from core.ratelimit import DatabaseCounters
-from core.store import DatabaseStore
 
 
 @hookimpl
@@ -103,6 +116,7 @@ def register_routes():
         *data_download_routes.ROUTES,
         *open_data_routes.ROUTES,
         *scope_routes.ROUTES,
+        *area_routes.ROUTES,
         *category_routes.ROUTES,
         *attachment_routes.ROUTES,
         *verification_routes.ROUTES,

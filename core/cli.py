@@ -199,18 +199,20 @@ def org() -> None:
 @click.option("--locales", default="ca,es,en", show_default=True, help="Languages offered, comma separated.")
 @click.option("--default-locale", default="ca", show_default=True)
 @click.option("--minimum-age", default=14, show_default=True, type=int, help="Nobody younger may register.")
+@click.option("--time-zone", default="Europe/Madrid", show_default=True,
+              help="IANA name of the zone dates and times are shown and typed in (Atlantic/Canary).")
 @click.option("--admin-email", required=True, help="The first administrator, who gets an invitation by mail.")
 @click.option("--admin-name", default="", help="How to greet the first administrator.")
 @click.option("--url-scheme", type=click.Choice(["https", "http"]), default="https", show_default=True,
               help="Scheme of the invitation link.")
 def org_create(slug: str, names: tuple[str, ...], hosts: tuple[str, ...], locales: str, default_locale: str,
-               minimum_age: int, admin_email: str, admin_name: str, url_scheme: str) -> None:
+               minimum_age: int, time_zone: str, admin_email: str, admin_name: str, url_scheme: str) -> None:
     """Create an organization and invite its first administrator."""
     from core.accounts.mails import render_mail
     from core.accounts.schemas import EMAIL_PATTERN
     from core.app import create_app
     from core.db import make_sessionmaker
-    from core.i18n import N_
+    from core.i18n import N_, canonical_time_zone
     from core.organizations import OrganizationError
     from core.system.services import found_organization
 
@@ -222,6 +224,10 @@ def org_create(slug: str, names: tuple[str, ...], hosts: tuple[str, ...], locale
         name[locale.strip()] = text.strip()
     if not re.match(EMAIL_PATTERN, admin_email):
         raise click.BadParameter(f"{admin_email!r} is not an e-mail address", param_hint="--admin-email")
+    zone = canonical_time_zone(time_zone)
+    if zone is None:
+        raise click.BadParameter(f"{time_zone!r} is not a time zone: give an IANA name such as Europe/Madrid or "
+                                 "Atlantic/Canary", param_hint="--time-zone")
     settings = _settings()
     app = create_app(settings, _registry(settings))  # templates and catalogs for the invitation
 
@@ -231,7 +237,7 @@ def org_create(slug: str, names: tuple[str, ...], hosts: tuple[str, ...], locale
             founded = await found_organization(
                 session, slug=slug, name=name, hosts=list(hosts), minimum_age=minimum_age,
                 locales=[part.strip() for part in locales.split(",") if part.strip()], default_locale=default_locale,
-                admin_email=admin_email, admin_name=admin_name,
+                admin_email=admin_email, admin_name=admin_name, time_zone=zone,
             )
             organization, user, token = founded.organization, founded.admin, founded.token
         subject, text = render_mail(app, organization, user, "invitation", N_("You are invited"),

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import User
 from core.accounts.passwords import hash_password
+from core.areas.demo import area_space, seed_areas
 from core.categories.demo import seed_categories
 from core.db import utcnow
-from core.groups.demo import seed_groups
-from core.process_groups.demo import seed_process_groups
 from core.events import REGISTRY
+from core.groups.demo import seed_groups
 from core.models import Component, Organization, OrganizationHost, Phase, Space, SpaceMember
 from core.organizations import publish_terms
+from core.process_groups.demo import seed_process_groups
 from core.roles import grant_organization_role
 from core.scopes.demo import scope_space, seed_scopes
 from core.search import services as search
@@ -187,6 +188,7 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
         if role:
             await grant_organization_role(session, organization.id, user.id, role)
     scopes = await seed_scopes(session, organization)
+    areas = await seed_areas(session, organization)
     for space_type, slug, promoted, title, subtitle in SPACES:
         if space_type not in registry.space_types:
             continue
@@ -200,6 +202,7 @@ async def create_demo(session: AsyncSession, registry, hosts: tuple[str, ...] = 
         await _phases(session, space)
         await _members(session, space)
         scope_space(space, scopes)
+        area_space(space, areas)
         await seed_categories(session, space)
         for weight, manifest in enumerate(registry.component_types.values()):
             if manifest.seed is None:

@@ -11,6 +11,7 @@ language, named ``<field>.<language>``; ``extra`` may give its ``max_length`` an
 language is required. Several forms can share one HTML form with a ``prefix`` each.
 A field whose options come from the database (a space's categories) gets them through ``choices``:
 it is then a select, and only the values offered pass; with no options at all it is left out.
+``groups`` may put its options under headings (a space's areas by area type: ``<optgroup>``).
 Every field is validated on its own, so a person sees every problem at once, and what they
 typed is kept (except passwords).
 """
@@ -67,6 +68,8 @@ class FieldView:
     parts: list[TranslatedPart] = field(default_factory=list)
     """For a text in several languages: one input per language."""
     multiline: bool = False
+    option_groups: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    """A select's options in runs of the same group (its heading, "" for none): shown with <optgroup>."""
 
     @property
     def id(self) -> str:
@@ -148,16 +151,19 @@ class Form:
     def __init__(self, schema: type[msgspec.Struct], gettext: Translate, data: Mapping[str, Any] | None = None,
                  initial: msgspec.Struct | Mapping[str, Any] | None = None,
                  context: Mapping[str, Any] | None = None, locales: Sequence[str] = ("en",),
-                 prefix: str = "", choices: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> None:
+                 prefix: str = "", choices: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+                 groups: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.schema = schema
         self._ = gettext
         self.context = dict(context or {})
-        """Values for the variables in labels ("I am %(age)s years old or older")."""
+        """Values for the variables in labels and help ("I am %(age)s years old or older")."""
         self.locales = list(locales)
         """Languages of translated fields, the required one first."""
         self.prefix = prefix
         self.choices = {name: list(options) for name, options in (choices or {}).items()}
         """Options read from the database, per field: (value, label already translated)."""
+        self.groups = {name: dict(headings) for name, headings in (groups or {}).items()}
+        """Per field, the heading (already translated) of the group of each option value that is in one."""
         self.info = typing.cast(mi.StructType, mi.type_info(schema))
         self.submitted = data is not None
         if data is not None:
@@ -310,7 +316,7 @@ class Form:
                 continue
             input_kind = "select" if info.name in self.choices else _input_kind(kind, extra)
             label = self._label(spec.title or info.name.replace("_", " ").capitalize())
-            help_text = self._(spec.description) if spec.description else ""
+            help_text = self._label(spec.description) if spec.description else ""
             if isinstance(kind, mi.DictType):
                 views.append(self._translated_view(info, label, help_text, extra))
                 continue
@@ -335,8 +341,22 @@ class Form:
                 choices=self.choices.get(info.name) or self._choices(kind, extra),
                 autocomplete=extra.get("autocomplete", ""),
                 max_length=getattr(kind, "max_length", None),
+                option_groups=self._option_groups(info.name),
             ))
         return views
+
+    def _option_groups(self, name: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The field's options in runs of the same group heading, when it was given groups."""
+        headings = self.groups.get(name)
+        if not headings:
+            return []
+        runs: list[tuple[str, list[tuple[str, str]]]] = []
+        for value, label in self.choices.get(name, []):
+            heading = headings.get(value, "")
+            if not runs or runs[-1][0] != heading:
+                runs.append((heading, []))
+            runs[-1][1].append((value, label))
+        return runs
 
     def _translated_view(self, info: mi.Field, label: str, help_text: str, extra: dict[str, Any]) -> FieldView:
         name = self.prefix + info.name

@@ -10,14 +10,17 @@ from __future__ import annotations
 import functools
 import io
 from contextvars import ContextVar
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from core.settings import LOCALES
 
@@ -27,6 +30,11 @@ DOMAIN = "messages"
 current_locale: ContextVar[str] = ContextVar("current_locale", default="en")
 LOCALE_COOKIE = "participa_locale"
 """Set by the language switcher; wins over a person's saved preference and the browser's."""
+
+DEFAULT_TIME_ZONE = "Europe/Madrid"
+"""The time zone of a new organization (``Organization.time_zone``), unless it is told another."""
+current_time_zone: ContextVar[str] = ContextVar("current_time_zone", default="UTC")
+"""The time zone of the current request's organization (UTC where there is none: the system area)."""
 
 
 def N_(message: str) -> str:
@@ -97,11 +105,101 @@ def translated(value: dict[str, str] | None, locale: str | None = None, fallback
     return next((text for text in value.values() if text), "")
 
 
-def format_date(value: date | None, locale: str | None = None) -> str:
-    """A date as people of the current language write it ("15 de març de 2027")."""
+# ---------------------------------------------------------------- time zones
+# Instants are stored as UTC-aware datetimes; people read and type them as the wall-clock time of their
+# organization's zone. Dates without a time (a phase's end date) are calendar days and are never converted.
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """Every IANA time zone name this system knows (``Europe/Madrid``, ``Atlantic/Canary``)."""
+    return frozenset(available_timezones())
+
+
+def valid_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone name, spelled exactly (``Europe/Madrid``, not ``europe/madrid``)."""
+    return name in time_zone_names()
+
+
+@functools.cache
+def _time_zones_by_lowercase() -> dict[str, str]:
+    return {name.lower(): name for name in time_zone_names()}
+
+
+def canonical_time_zone(name: str) -> str | None:
+    """The IANA name a person meant, whatever its capitals (``europe/madrid`` is ``Europe/Madrid``); None
+    when there is no such zone."""
+    return _time_zones_by_lowercase().get(name.strip().lower())
+
+
+def zone(name: str | None = None) -> ZoneInfo:
+    """The zone of that name, else of the current request; UTC for a name this system does not know, so a
+    page never fails to render over a zone removed from the time zone database."""
+    try:
+        return ZoneInfo(name or current_time_zone.get())
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def to_local(value: datetime, time_zone: str | None = None) -> datetime:
+    """A stored (UTC) instant as the wall-clock time of a zone (the request's organization's by default)."""
+    if value.tzinfo is None:  # values built in Python before they were stored and read back
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone(time_zone))
+
+
+def from_local(day: date, at: time, time_zone: str) -> datetime:
+    """The UTC instant of a date and a wall-clock time typed in a zone.
+
+    Around a change of time (zoneinfo, ``fold=0``): an hour that happens twice in autumn is taken as the first
+    one, and an hour that does not exist in spring (02:30 the day clocks jump to 03:00) as that many minutes
+    after the jump (03:30 in Europe/Madrid), which is what the person meant.
+    """
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone(time_zone)).astimezone(UTC)
+
+
+def local_today(time_zone: str | None = None, now: datetime | None = None) -> date:
+    """The calendar day it is (``now``, else this moment) in a zone: what "open today" means for a phase."""
+    return to_local(now or datetime.now(UTC), time_zone).date()
+
+
+def _zone_of(context: Context | None) -> str:
+    """The zone of the organization a template is rendered for (pages and mails pass ``organization``; the
+    system area passes None: UTC), else the request's (macros imported without the page's context)."""
+    if context is not None and "organization" in context:
+        organization = context["organization"]
+        return organization.time_zone if organization is not None else "UTC"
+    return current_time_zone.get()
+
+
+def format_date(value: date | None, locale: str | None = None, time_zone: str | None = None) -> str:
+    """A date as people of the current language write it ("15 de març de 2027"); an instant (a datetime)
+    gives the day it was in the organization's time zone."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = to_local(value, time_zone).date()
     return babel_dates.format_date(value, format="long", locale=locale or current_locale.get())
+
+
+def format_datetime(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M", time_zone: str | None = None) -> str:
+    """An instant as the wall-clock time of the organization's zone ("2027-01-15 10:00")."""
+    if value is None:
+        return ""
+    return to_local(value, time_zone).strftime(pattern)
+
+
+@pass_context
+def date_filter(context: Context, value: date | None, locale: str | None = None) -> str:
+    """``|date`` in templates: ``format_date`` in the zone of the page's organization."""
+    return format_date(value, locale, _zone_of(context))
+
+
+@pass_context
+def datetime_filter(context: Context, value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """``|datetime`` (or ``|datetime("%H:%M")``) in templates: ``format_datetime`` in the zone of the page's
+    organization."""
+    return format_datetime(value, pattern, _zone_of(context))
 
 
 def date_range(start: date | None, end: date | None, locale: str | None = None) -> str:

@@ -57,10 +57,16 @@ class EventType(msgspec.Struct, kw_only=True, frozen=True):
     followers: bool = True
     """Whether the followers of what it is about (and of its space) are told. False for a notice meant for
     the people the publisher names alone (``recipients``): content of yours hidden by moderation."""
+    author_followers: bool = False
+    """Whether the followers of the person who acted (``actor_id``) are told too: a person's own public
+    contributions (a proposal published, a comment). Only for a ``public`` type, and only while what it is
+    about may be seen (core/notifications/services.py says by whom)."""
 
     def __post_init__(self) -> None:
         if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", self.name):
             raise ManifestError(f"event type name {self.name!r} must look like 'plugin.something_happened'")
+        if self.author_followers and not self.public:
+            raise ManifestError(f"event type {self.name!r}: only a public event type tells the actor's followers")
 
 
 class Export(msgspec.Struct, kw_only=True, frozen=True):

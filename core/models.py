@@ -37,6 +37,8 @@ class Organization(Base):
     """The version of the terms of use in force (kept here so no request has to look it up)."""
     """"open" (anyone registers), "invitation" (only invited people) or "closed"."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Madrid", server_default="Europe/Madrid")
+    """The IANA name of the zone its people live in: times are shown and typed in it, stored in UTC."""
 
     hosts: Mapped[list[OrganizationHost]] = relationship(back_populates="organization")
 
@@ -102,6 +104,8 @@ class Space(Base):
     """The image shown on top of the space's page and on its card (``core.attachments``)."""
     scope_id: Mapped[int | None] = mapped_column(ForeignKey("core_scopes.id"), index=True)
     """The district, neighbourhood or theme it is about (``core.scopes``); a scope with spaces is not deleted."""
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("core_areas.id", ondelete="SET NULL"), index=True)
+    """The thematic area it belongs to (``core.areas``); deleting the area leaves the space without one."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     hero: Mapped[Upload | None] = relationship("Upload", foreign_keys=[hero_upload_id])

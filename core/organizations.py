@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import DEFAULT_TIME_ZONE, valid_time_zone
 from core.models import Organization, OrganizationHost, TermsOfUse
 from core.richtext import sanitize
 from core.settings import LOCALES
@@ -20,7 +21,8 @@ class OrganizationError(ValueError):
 
 
 async def create_organization(session: AsyncSession, *, slug: str, name: dict[str, str], hosts: list[str],
-                              locales: list[str], default_locale: str, minimum_age: int = 14) -> Organization:
+                              locales: list[str], default_locale: str, minimum_age: int = 14,
+                              time_zone: str = DEFAULT_TIME_ZONE) -> Organization:
     """A new organization with its host names; the first host is the main one."""
     hosts = [host.strip().lower() for host in hosts]
     problems = []
@@ -38,6 +40,8 @@ async def create_organization(session: AsyncSession, *, slug: str, name: dict[st
         problems.append("the organization needs a name in at least one of its locales")
     if not 0 < minimum_age < 120:
         problems.append("the minimum age must be between 1 and 119")
+    if not valid_time_zone(time_zone):
+        problems.append(f"{time_zone!r} is not a time zone: give an IANA name such as Europe/Madrid or Atlantic/Canary")
     if await session.scalar(select(Organization.id).where(Organization.slug == slug)):
         problems.append(f"an organization with the slug {slug!r} exists already")
     taken = (await session.scalars(select(OrganizationHost.host).where(OrganizationHost.host.in_(hosts)))).all()
@@ -45,7 +49,7 @@ async def create_organization(session: AsyncSession, *, slug: str, name: dict[st
     if problems:
         raise OrganizationError("; ".join(problems))
     organization = Organization(slug=slug, name=name, available_locales=locales, default_locale=default_locale,
-                                minimum_age=minimum_age)
+                                minimum_age=minimum_age, time_zone=time_zone)
     session.add(organization)
     await session.flush()
     for index, host in enumerate(dict.fromkeys(hosts)):

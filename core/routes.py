@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
@@ -12,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.activity.services import timeline
-from core.db import utcnow
-from core.i18n import LANGUAGE_NAMES
-from core.models import Space
+from core.areas import services as area_services
+from core.i18n import LANGUAGE_NAMES, local_today
+from core.models import Phase, Space
 from core.organizations import terms_in_force
 from core.scopes import services as scope_services
 from core.statistics.routes import figures_of, format_number
@@ -25,19 +26,31 @@ DEADLINES = 5
 HOME_ACTIVITY = 5
 
 
+def open_on(phase: Phase | None, day: date) -> bool:
+    """Whether a phase is open on a calendar day (the organization's: ``core.i18n.local_today``), from its
+    start date to its end date, both included; a date left empty leaves that side open."""
+    return phase is not None and (phase.start_date is None or phase.start_date <= day) and (
+        phase.end_date is None or phase.end_date >= day)
+
+
 @get("/", name="home", opt={"permission": "public"})
 async def home(request: Request, db: DB, organization: CurrentOrganization) -> Template:
     """Highlighted spaces first, then the other published public spaces, newest first; the phases open now
     and those that close soonest, so nobody misses a deadline; the organization in numbers and its latest
     activity. A fixed number of queries, whatever the number of spaces, events and comments (the figures
     come from the statistics cache most of the time). ``?scope=<id>`` keeps the spaces of one of the
-    organization's scopes and of the scopes inside it, as the lists of spaces do; any other value filters nothing."""
+    organization's scopes and of the scopes inside it, as the lists of spaces do, and ``?area=<id>`` those of
+    one of its areas; any other value filters nothing."""
     condition = [Space.organization_id == organization.id, Space.published.is_(True), Space.private.is_(False)]
     # Read by hand: Litestar keeps the parameter name "scope" for the ASGI scope.
     scopes = await scope_services.scopes_of(db, organization)
     chosen = scope_services.pick(scopes, request.query_params.get("scope"))
     if chosen is not None:
         condition.append(Space.scope_id.in_(scope_services.within(scopes, chosen.id)))
+    areas = await area_services.areas_of(db, organization)
+    area = area_services.pick(areas, request.query_params.get("area"))
+    if area is not None:
+        condition.append(Space.area_id == area.id)
     spaces = (
         await db.scalars(
             select(Space)
@@ -53,22 +66,21 @@ async def home(request: Request, db: DB, organization: CurrentOrganization) -> T
         for space in spaces
         if space.space_type in registry.space_types
     ]
-    today = utcnow().date()
+    today = local_today(organization.time_zone)  # a phase ends at midnight where its people live, not in UTC
     deadlines = sorted(
         (card for card in cards if card[0].active_phase and card[0].active_phase.end_date
          and card[0].active_phase.end_date >= today),
         key=lambda card: card[0].active_phase.end_date,
     )[:DEADLINES]
-    open_now = [card for card in cards if card[0].active_phase
-                and (card[0].active_phase.start_date is None or card[0].active_phase.start_date <= today)
-                and (card[0].active_phase.end_date is None or card[0].active_phase.end_date >= today)]
+    open_now = [card for card in cards if open_on(card[0].active_phase, today)]
     gettext = request.app.state.catalogs.gettext
     activity = await timeline(db, registry, gettext, organization.id, limit=HOME_ACTIVITY)
     figures = [(gettext(figure.title), figure.value) for figure in (await figures_of(request, organization)).figures]
     return render(request, "home.html", highlighted=[card for card in cards if card[0].promoted],
                   spaces=[card for card in cards if not card[0].promoted], open_now=open_now, deadlines=deadlines,
                   activity=activity.entries, figures=figures, number=format_number,
-                  scope_choices=scope_services.choices(scopes, "")[1:], scope=chosen)
+                  scope_choices=scope_services.choices(scopes, "")[1:], scope=chosen,
+                  area_choices=area_services.choices(areas, "")[1:], area=area)
 
 
 @get("/locale/{code:str}", name="locale", opt={"permission": "public", "terms_exempt": True})

@@ -25,7 +25,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import take_flashes
-from core.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, N_, current_locale, negotiate
+from core.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, N_, current_locale, current_time_zone, negotiate
 from core.models import Organization, OrganizationHost
 from core.static_pages.models import StaticPage
 
@@ -117,9 +117,11 @@ class RequestContextMiddleware(ASGIMiddleware):
             state["organization"] = organization
             state["footer_pages"] = footer_pages
             token = current_locale.set(choose_locale(scope, organization, app.state.settings.default_locale))
+            zone_token = current_time_zone.set(organization.time_zone if organization is not None else "UTC")
             try:
                 await next_app(scope, receive, send)
             finally:
+                current_time_zone.reset(zone_token)
                 current_locale.reset(token)
 
 

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, text
+from sqlalchemy import Date, DateTime, Integer, Table, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import migrations
+from core.accounts import passwords
 from core.app import create_app
 from core.db import Base, make_engine, make_sessionmaker
 from core.demo import create_demo
@@ -45,6 +52,13 @@ hypothesis_settings.register_profile(
 hypothesis_settings.register_profile("thorough", parent=hypothesis_settings.get_profile("participa"),
                                      max_examples=500)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "participa"))
+
+
+# Argon2 with the parameters argon2-cffi gives for tests: the same algorithm and code paths, without
+# spending a tenth of a second of CPU on every password a test sets or checks. The parameters are
+# read back from each hash, so nothing else changes; the application's own stay as they are.
+passwords._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+passwords._DUMMY_HASH = passwords._hasher.hash("no account has this password")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -123,9 +137,9 @@ def database_url(session_dir: Path) -> Iterator[str]:
 MAIL_FROM = "Vilademo <participa@vilademo.test>"
 
 
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    """A real SMTP server (aiosmtpd) catching what the test sends."""
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[Inbox]:
+    """One real SMTP server (aiosmtpd) per test process; ``inbox`` empties it for each test."""
     mailbox = Inbox()
     with smtp_server(mailbox) as controller:
         mailbox.port = controller.port
@@ -133,36 +147,115 @@ def inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+def inbox(smtp: Inbox) -> Inbox:
+    """The real SMTP server, holding only what this test sends."""
+    smtp.envelopes.clear()
+    smtp.logins.clear()
+    return smtp
+
+
+# Building the application takes about a second (Litestar inspects each of its ~900 handlers), far
+# more than most tests. Each test process therefore builds one application per kind of settings
+# (mail to files, or mail to the SMTP server) and hands it to every test that uses the default
+# settings and plugins. The application keeps no state of its own between requests: sessions, rate
+# limits and caches live in the database, whose tables are emptied before each test, and files live
+# in the data folder, which is emptied too. A module that brings its own settings or plugins gets
+# an application of its own, as before.
+_installs: dict[str, tuple[Settings, Registry]] = {}
+_registries: dict[tuple[int, str], Registry] = {}
+_apps: dict[int, Litestar] = {}
+
+
+def _emptied(folder: Path) -> Path:
+    if folder.exists():
+        for child in folder.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    return folder
+
+
+def shared_settings(kind: str, session_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    """The settings of this process's ``kind`` of install, with its data folder emptied."""
+    if kind not in _installs:
+        settings = make_settings(session_dir / f"data-{kind}", database_url, **overrides)
+        _installs[kind] = (settings, Registry(settings))
+    settings, _ = _installs[kind]
+    _emptied(settings.data_path)
+    return settings
+
+
+def shared_registry(settings: Settings, name: str, build: Callable[[Settings], Registry]) -> Registry:
+    """The plugins a module adds (``name``), built once per process for shared settings."""
+    if not any(settings is known for known, _ in _installs.values()):
+        return build(settings)
+    key = (id(settings), name)
+    if key not in _registries:
+        _registries[key] = build(settings)
+    return _registries[key]
+
+
+def _shared(registry: Registry) -> bool:
+    return any(registry is known for _, known in _installs.values()) or any(
+        registry is known for known in _registries.values())
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, session_dir: Path, database_url: str) -> Settings:
     """Mail goes to the ``inbox`` SMTP server in tests marked ``mail``; elsewhere to files in the data folder."""
-    mail = {}
     if request.node.get_closest_marker("mail"):
         inbox = request.getfixturevalue("inbox")
-        mail = {"mail_url": f"smtp://127.0.0.1:{inbox.port}", "mail_from": MAIL_FROM}
-    return make_settings(tmp_path / "data", database_url, **mail)
+        return shared_settings("mail", session_dir, database_url, mail_url=f"smtp://127.0.0.1:{inbox.port}",
+                        mail_from=MAIL_FROM)
+    return shared_settings("files", session_dir, database_url)
 
 
 @pytest.fixture
 def registry(settings: Settings) -> Registry:
+    for known, registry in _installs.values():
+        if known is settings:
+            return registry
     return Registry(settings)
 
 
+async def _written(connection: AsyncConnection) -> list[Table]:
+    """The tables that hold rows (one query; most tables stay empty in a test)."""
+    tables = Base.metadata.sorted_tables
+    probe = " UNION ALL ".join(
+        f"SELECT {index} WHERE EXISTS (SELECT 1 FROM \"{table.name}\")" for index, table in enumerate(tables))
+    return [tables[index] for index in (await connection.execute(text(probe))).scalars()]
+
+
 async def _empty_tables(engine: AsyncEngine) -> None:
+    """Empty the tables the previous test wrote to."""
     async with engine.begin() as connection:
+        written = await _written(connection)
+        if not written:
+            return
         if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            names = ", ".join(f'"{table.name}"' for table in written)
+            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+            # Ids start at 1 again, also where an insert was rolled back and left its table empty.
+            await connection.execute(text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+                "FROM pg_sequences WHERE last_value IS NOT NULL"))
         else:
-            for table in reversed(Base.metadata.sorted_tables):
+            for table in reversed(written):
                 await connection.execute(table.delete())
 
 
+@pytest.fixture(scope="session")
+def _worker_engine(database_url: str) -> AsyncEngine:
+    # One engine per process, so that its compiled statements are reused from test to test.
+    return make_engine(database_url)
+
+
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    await _empty_tables(engine)
-    yield engine
-    await engine.dispose()
+async def engine(_worker_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    await _empty_tables(_worker_engine)
+    yield _worker_engine
+    await _worker_engine.dispose()  # its pooled connections belong to this test's event loop
 
 
 @pytest.fixture
@@ -172,18 +265,90 @@ async def db(engine: AsyncEngine):
         yield session
 
 
+class DemoRows:
+    """The rows ``create_demo`` wrote, taken once per process and set of plugins, to be written back
+    in one go for the next test that wants the demo: far cheaper than running every seed again.
+
+    Times are moved forward by the time passed since, so "just published" stays just published.
+    """
+
+    def __init__(self, organization_id: int, tables: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+        self.organization_id, self.tables, self.taken_at = organization_id, tables, datetime.now(UTC)
+
+    @classmethod
+    async def take(cls, connection: AsyncConnection, organization_id: int) -> DemoRows:
+        tables = []
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(row) for row in (await connection.execute(table.select())).mappings()]
+            if rows:
+                tables.append((table, rows))
+        return cls(organization_id, tables)
+
+    async def write(self, connection: AsyncConnection) -> None:
+        later = datetime.now(UTC) - self.taken_at
+        days = timedelta(days=(datetime.now(UTC).date() - self.taken_at.date()).days)
+        postgresql = connection.dialect.name == "postgresql"
+        # The demo's rows point at each other both ways (a space's active phase, a phase's space).
+        await connection.execute(text("SET LOCAL session_replication_role = replica" if postgresql
+                                      else "PRAGMA defer_foreign_keys = ON"))
+        for table, rows in self.tables:
+            moved = [column.name for column in table.columns if isinstance(column.type, DateTime | Date)]
+            if moved:
+                rows = [dict(row) for row in rows]
+                for row in rows:
+                    for name in moved:
+                        if row[name] is not None:
+                            row[name] += later if isinstance(row[name], datetime) else days
+            await connection.execute(table.insert(), rows)
+        if postgresql:  # the next id of each table follows the rows written with their ids
+            serial = [(table.name, column.name) for table, _ in self.tables
+                      for column in table.primary_key.columns
+                      if len(table.primary_key.columns) == 1 and isinstance(column.type, Integer)]
+            await connection.execute(text(" UNION ALL ".join(
+                f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{key}'), (SELECT max(\"{key}\") FROM \"{name}\"))"
+                for name, key in serial)))
+
+
+_demos: dict[int, DemoRows] = {}
+
+
 @pytest.fixture
 async def demo(engine: AsyncEngine, registry: Registry):
     """The demo organization, served at http://vilademo.test."""
+    shared = _shared(registry)
+    async with engine.begin() as connection:
+        # Only on empty tables: what a fixture wrote before must neither be copied nor collide.
+        empty = not await _written(connection)
+        rows = _demos.get(id(registry)) if shared and empty else None
+        if rows is not None:
+            await rows.write(connection)
+    if rows is not None:
+        async with make_sessionmaker(engine)() as session:
+            return await session.get(Organization, rows.organization_id)
     async with make_sessionmaker(engine).begin() as session:
         organization = await create_demo(session, registry, hosts=(DEMO_HOST,))
+    if shared and empty:
+        async with engine.connect() as connection:
+            _demos[id(registry)] = await DemoRows.take(connection, organization.id)
     return organization
+
+
+def shared_app(settings: Settings, registry: Registry) -> Litestar:
+    """The application of these settings and plugins, built once per process when both are shared."""
+    if not _shared(registry):
+        return create_app(settings, registry)
+    if id(registry) not in _apps:
+        _apps[id(registry)] = create_app(settings, registry)
+    return _apps[id(registry)]
 
 
 @pytest.fixture
 async def app(settings: Settings, registry: Registry, engine: AsyncEngine):
-    application = create_app(settings, registry)
+    application = shared_app(settings, registry)
     yield application
+    # Pooled connections belong to this test's event loop; the next test opens its own.
+    for dispose in application.on_shutdown:
+        await dispose()
 
 
 @pytest.fixture
@@ -212,7 +377,7 @@ class QueryCounter:
         self.engine = engine.sync_engine
         self.statements: list[str] = []
 
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.statements.append(statement)
 
     def __enter__(self) -> QueryCounter:

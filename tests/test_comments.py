@@ -28,7 +28,7 @@ from core.plugins import Registry
 from core.spaces import CurrentComponent
 from core.web import DB, base_context
 from plugins.pages.models import Page
-from tests.conftest import other_organization
+from tests.conftest import other_organization, shared_registry
 from tests.test_accounts import csrf, make_user
 from tests.test_admin import log_in as log_in_as
 from tests.test_plugins import plugin_module
@@ -95,7 +95,7 @@ def ideas_registry(settings) -> Registry:
 
 @pytest.fixture
 def registry(settings):
-    return ideas_registry(settings)
+    return shared_registry(settings, "ideas", ideas_registry)
 
 
 @dataclass

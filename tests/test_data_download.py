@@ -24,26 +24,14 @@ from core.groups.models import GroupMembership, UserGroup
 from core.queue import Queue
 from core.roles import grant_organization_role
 from plugins.proposals.models import Support
-from tests.conftest import OTHER_HOST, make_settings, other_organization
-from tests.mailbox import Inbox, smtp_server
+from tests.conftest import OTHER_HOST, other_organization
 from tests.test_accounts import csrf, make_user
 from tests.test_notifications import log_in
 from tests.test_open_data import add_comment, add_proposal, proposals_of
 from tests.test_uploads import image_bytes
 
-
-@pytest.fixture
-def inbox():
-    mailbox = Inbox()
-    with smtp_server(mailbox) as controller:
-        mailbox.port = controller.port
-        yield mailbox
-
-
-@pytest.fixture
-def settings(tmp_path, database_url, inbox):
-    return make_settings(tmp_path / "data", database_url, mail_url=f"smtp://127.0.0.1:{inbox.port}",
-                         mail_from="Vilademo <participa@vilademo.test>")
+# Mail goes to the real SMTP server of the ``inbox`` fixture.
+pytestmark = pytest.mark.mail
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ behalf; every page says so, what is done is the person's, and the session is log
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -12,12 +12,16 @@ from core.accounts.models import User
 from core.adminlog import AdminLogEntry
 from core.db import utcnow
 from core.models import Component, Space
+from core.plugins import Registry
 from core.roles import grant_organization_role
+from core.verifications import identity
+from core.verifications.handlers import AuthorizationHandler
 from core.verifications.models import ManagedSession, Verification
 from plugins.proposals.models import Proposal, Support
 from tests.conftest import OTHER_HOST, other_organization
 from tests.test_accounts import PASSWORD, csrf, make_user, submit
 from tests.test_notifications import log_in
+from tests.test_plugins import plugin_module
 from tests.test_verifications import CENSUS, citizen, staff, upload_census, verify  # noqa: F401  (fixtures)
 
 BANNER = "You are acting on behalf of"
@@ -156,3 +160,136 @@ async def test_citizens_cannot_open_the_desk(client, demo, db, desk, citizen):  
                                                     "birth_date": "1980-05-31", "name": "X", "reason": "because"})
     assert forged.status_code == 403
     assert await db.scalar(select(func.count(ManagedSession.id))) == 0
+
+
+# ---------------------------------------------------------------- with another handler than the census
+
+
+async def start_with_document(client, document_number="PA1234567", birth_date="1975-11-02", name="Fatima Zahra",
+                              document_type="passport", postal_code="08810", handler="identity_document",
+                              reason="Newly arrived; not in the census yet."):
+    page = await client.get(f"/admin/desk?handler={handler}")
+    return await client.post("/admin/desk", follow_redirects=False, data={
+        "_csrf_token": csrf(page.text), "handler": handler, "document_type": document_type,
+        "document_number": document_number, "birth_date": birth_date, "postal_code": postal_code, "name": name,
+        "reason": reason})
+
+
+async def test_staff_verify_a_person_by_the_identity_document_they_see(client, demo, db, desk, staff,  # noqa: F811
+                                                                      settings):
+    page = await client.get("/admin/desk")
+    assert 'href="/admin/desk?handler=identity_document"' in page.text and 'name="document_type"' not in page.text
+    page = await client.get("/admin/desk?handler=identity_document")
+    assert page.status_code == 200 and 'name="document_type"' in page.text
+    assert 'name="handler" value="identity_document"' in page.text and 'type="file"' not in page.text  # no upload
+    assert (await client.get("/admin/desk?handler=nothing")).status_code == 404
+
+    refused = await start_with_document(client, document_number="12", postal_code="?")
+    assert refused.status_code == 400 and 'value="Fatima Zahra"' in refused.text
+    assert 'value="12"' in refused.text and "Newly arrived" in refused.text  # what was typed stays
+    started = await start_with_document(client)
+    assert started.status_code == 303
+    assert BANNER + " Fatima Zahra" in (await client.get("/")).text
+    participant = await db.scalar(select(User).where(User.managed.is_(True)))
+    verification = await db.scalar(select(Verification).where(Verification.user_id == participant.id))
+    assert verification.handler == "identity_document"
+    assert verification.unique_digest == identity.digest(settings.secret_key, demo.id, "PA1234567", date(1975, 11, 2))
+    assert verification.details == {"birth_date": "1975-11-02", "postal_code": "08810", "document_type": "passport"}
+    row = await db.scalar(select(ManagedSession))
+    assert (row.handler, row.staff_user_id, row.reason) == ("identity_document", desk.id,
+                                                            "Newly arrived; not in the census yet.")
+    entry = await db.scalar(select(AdminLogEntry).where(AdminLogEntry.action == "managed.start"))
+    assert entry.details == {"reason": "Newly arrived; not in the census yet.", "handler": "identity_document"}
+    await end(client)
+
+    admin, _ = staff
+    await log_in(client, admin)
+    log = await client.get("/admin/desk/log")
+    assert "Fatima Zahra" in log.text and "Identity document" in log.text
+
+
+async def test_one_identity_is_one_managed_participant_whatever_the_handler(client, demo, db, desk,
+                                                                            citizen):  # noqa: F811
+    assert (await start(client)).status_code == 303  # 12345678Z, 1980-05-31, with the census
+    await end(client)
+    again = await start_with_document(client, document_number="12345678-z", birth_date="1980-05-31", name="",
+                                      document_type="dni", postal_code="")
+    assert again.status_code == 303
+    [participant] = (await db.scalars(select(User).where(User.managed.is_(True)))).all()
+    handlers = (await db.scalars(select(Verification.handler).where(Verification.user_id == participant.id)
+                                 .order_by(Verification.handler))).all()
+    assert handlers == ["census", "identity_document"]  # the same person, now verified both ways
+    await end(client)
+
+    # A person verified with their own account is not a managed participant, whichever handler staff use.
+    await log_in(client, citizen)
+    assert (await verify(client, document_number="X1234567L", birth_date="2001-02-03")).status_code == 303
+    await log_in(client, desk)
+    own = await start_with_document(client, document_number="X1234567L", birth_date="2001-02-03")
+    assert own.status_code == 400 and "has an account of their own" in own.text
+    assert await db.scalar(select(func.count(User.id)).where(User.managed.is_(True))) == 1
+    assert await db.scalar(select(func.count(ManagedSession.id))) == 2
+
+    # The handover checks the identity with the handler chosen too.
+    page = await client.get("/admin/desk/handover?handler=identity_document")
+    assert page.status_code == 200 and 'name="document_type"' in page.text
+    sent = await client.post("/admin/desk/handover", follow_redirects=False, data={
+        "_csrf_token": csrf(page.text), "handler": "identity_document", "document_type": "dni",
+        "document_number": "12345678Z", "birth_date": "1980-05-31", "email": "josep.vidal@example.org"})
+    assert sent.status_code == 303
+
+
+SMS = AuthorizationHandler(name="sms", title="SMS code", verify_path="/account/verifications/sms")
+
+
+class TestAHandlerThatCannotVerifyAtTheDesk:
+    """A plugin's handler without ``desk`` (a code sent to a phone) is not offered at the desk, and choosing it
+    by hand is refused."""
+
+    @pytest.fixture
+    def registry(self, settings):
+        return Registry(settings, extra=[("testing", plugin_module("testing",
+                                                                   register_authorization_handlers=lambda: [SMS]))])
+
+    async def test_it_is_refused(self, client, demo, db, desk):
+        assert "sms" in client.app.state.registry.authorization_handlers
+        page = await client.get("/admin/desk")
+        assert "handler=sms" not in page.text and "handler=identity_document" in page.text
+        assert (await client.get("/admin/desk?handler=sms")).status_code == 404
+        refused = await client.post("/admin/desk", follow_redirects=False, data={
+            "_csrf_token": csrf(page.text), "handler": "sms", "document_number": "12345678Z",
+            "birth_date": "1980-05-31", "name": "Josep Vidal", "reason": "Has no internet at home."})
+        assert refused.status_code == 400 and "This way of verifying cannot be used at the desk." in refused.text
+        assert 'value="Josep Vidal"' in refused.text
+        handover = await client.post("/admin/desk/handover", follow_redirects=False, data={
+            "_csrf_token": csrf(page.text), "handler": "sms", "document_number": "12345678Z",
+            "birth_date": "1980-05-31", "email": "josep@example.org"})
+        assert handover.status_code == 400
+        assert await db.scalar(select(func.count(ManagedSession.id))) == 0
+        assert await db.scalar(select(func.count(User.id)).where(User.managed.is_(True))) == 0
+
+
+async def test_another_organizations_staff_cannot_use_this_desk_nor_find_its_people(client, demo, db, desk):
+    assert (await start_with_document(client)).status_code == 303
+    await end(client)
+    other = await other_organization(db)
+    foreign = await make_user(db, other, email="boss@altra.test", nickname="boss", locale="en")
+    await grant_organization_role(db, other.id, foreign.id, "admin")
+    await db.commit()
+    client.cookies.clear()
+    await log_in(client, foreign, f"http://{OTHER_HOST}")
+    assert (await client.get("/admin/desk", follow_redirects=False)).status_code != 200  # not theirs
+    page = await client.get(f"http://{OTHER_HOST}/admin/desk?handler=identity_document")
+    forged = await client.post("/admin/desk", follow_redirects=False, data={
+        "_csrf_token": csrf(page.text), "handler": "identity_document", "document_type": "passport",
+        "document_number": "PA1234567", "birth_date": "1975-11-02", "name": "Fatima Zahra", "reason": "Not ours."})
+    assert forged.status_code in (302, 303, 401, 403)
+    assert await db.scalar(select(func.count(ManagedSession.id))) == 1
+    # At their own desk the same document is a person of their own organization, unrelated to the demo's.
+    own = await client.post(f"http://{OTHER_HOST}/admin/desk", follow_redirects=False, data={
+        "_csrf_token": csrf(page.text), "handler": "identity_document", "document_type": "passport",
+        "document_number": "PA1234567", "birth_date": "1975-11-02", "name": "Fatima Zahra", "reason": "Ours now."})
+    assert own.status_code == 303
+    managed = (await db.execute(select(User.organization_id, func.count(User.id)).where(User.managed.is_(True))
+                                .group_by(User.organization_id).order_by(User.organization_id))).all()
+    assert managed == [(demo.id, 1), (other.id, 1)]

@@ -16,7 +16,7 @@ from core.moderation import services
 from core.moderation.models import Moderation, Report
 from core.roles import grant_organization_role, grant_space_role
 from plugins.pages.models import Page
-from tests.conftest import OTHER_HOST, other_organization
+from tests.conftest import OTHER_HOST, other_organization, shared_registry
 from tests.test_accounts import PASSWORD, csrf, make_user
 from tests.test_comments import (
     World,
@@ -32,7 +32,7 @@ from tests.test_comments import (
 
 @pytest.fixture
 def registry(settings):
-    return ideas_registry(settings)
+    return shared_registry(settings, "ideas", ideas_registry)
 
 
 @pytest.fixture

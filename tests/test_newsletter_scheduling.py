@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from core.adminlog import AdminLogEntry
 from core.db import make_sessionmaker, utcnow
+from core.i18n import to_local
 from core.newsletters.models import Newsletter
 from tests.conftest import OTHER_HOST
 from tests.test_newsletters import admin, draft, mails_to, newsletter_row, post, reader  # noqa: F401
@@ -27,9 +28,11 @@ async def choose_everyone(client, newsletter) -> None:
 
 
 async def schedule(client, newsletter, when):
+    """Schedule for the instant ``when``, typed as the demo organization's wall-clock time (Europe/Madrid)."""
     base = f"/admin/newsletters/{newsletter.id}"
-    return await post(client, f"{base}/confirm", f"{base}/schedule", date=when.date().isoformat(),
-                      time=when.strftime("%H:%M"))
+    local = to_local(when, "Europe/Madrid")
+    return await post(client, f"{base}/confirm", f"{base}/schedule", date=local.date().isoformat(),
+                      time=local.strftime("%H:%M"))
 
 
 async def move_time_on(engine, newsletter) -> None:
@@ -52,11 +55,11 @@ async def test_a_scheduled_newsletter_is_sent_once_when_due_and_not_before(
     assert scheduled.status_code == 303
     assert scheduled.headers["location"] == f"/admin/newsletters/{newsletter.id}/confirm"
     page = await client.get(f"/admin/newsletters/{newsletter.id}/confirm")
-    stamp = when.strftime("%Y-%m-%d %H:%M")
-    assert f"Scheduled: it will be sent on {stamp} (UTC)." in page.text
+    stamp = to_local(when, "Europe/Madrid").strftime("%Y-%m-%d %H:%M")
+    assert f"Scheduled: it will be sent on {stamp} (Europe/Madrid)." in page.text
     assert f'action="/admin/newsletters/{newsletter.id}/unschedule"' in page.text
     listing = await client.get("/admin/newsletters")
-    assert f"Scheduled for {stamp} (UTC)" in listing.text
+    assert f"Scheduled for {stamp} (Europe/Madrid)" in listing.text
     row = await newsletter_row(engine, newsletter.id)
     assert row.scheduled_at == when and row.scheduled_by_id == admin.id and row.sent_at is None
 

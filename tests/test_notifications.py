@@ -28,7 +28,7 @@ from core.notifications.models import Notification, NotificationPreference
 from core.outbox import OutboxMessage
 from core.plugins import Registry
 from core.queue import TaskContext
-from tests.conftest import DEMO_HOST, OTHER_HOST, other_organization
+from tests.conftest import DEMO_HOST, OTHER_HOST, other_organization, shared_registry
 from tests.test_accounts import PASSWORD, csrf, make_user, submit
 from tests.test_plugins import plugin_module
 
@@ -47,7 +47,7 @@ def sample_plugin():
 
 @pytest.fixture
 def registry(settings):
-    return Registry(settings, extra=[("testing", sample_plugin())])
+    return shared_registry(settings, "testing", lambda settings: Registry(settings, extra=[("testing", sample_plugin())]))
 
 
 @pytest.fixture

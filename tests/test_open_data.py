@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.comments.models import Comment
 from core.db import utcnow
+from core.i18n import to_local
 from core.models import Component, Organization, Space
 from core.moderation.models import Moderation
 from core.open_data import services
@@ -194,7 +195,7 @@ async def test_the_page_describes_the_file_and_the_address_serves_it(app, client
     page = await client.get("/open-data")
     assert 'href="/open-data/download"' in page.text
     built = services.current_file(settings, demo)
-    assert built.built_at.strftime("%H:%M") in page.text
+    assert to_local(built.built_at, demo.time_zone).strftime("%H:%M") in page.text  # the organization's time
 
     response = await client.get("/open-data/download")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"

@@ -14,7 +14,7 @@ from core.models import Space
 from core.permissions import Rule
 from core.plugins import PluginError, Registry
 from core.roles import grant_organization_role, grant_space_role
-from tests.conftest import DEMO_HOST, other_organization
+from tests.conftest import DEMO_HOST, other_organization, shared_app, shared_registry
 from tests.test_accounts import PASSWORD, csrf, make_user, submit
 from tests.test_plugins import plugin_module
 
@@ -51,7 +51,7 @@ def guarded_plugin():
 @pytest.fixture
 async def guarded(settings, demo, db):
     """An app with test routes of each kind, two consultations and a person in each role."""
-    registry = Registry(settings, extra=[("guarded", guarded_plugin())])
+    registry = shared_registry(settings, "guarded", lambda settings: Registry(settings, extra=[("guarded", guarded_plugin())]))
     spaces = {}
     for slug in ("pressupost", "parcs"):
         space = Space(organization_id=demo.id, space_type="consultation", slug=slug, title={"ca": slug},
@@ -65,7 +65,7 @@ async def guarded(settings, demo, db):
     await grant_organization_role(db, demo.id, admin.id, "admin")
     await grant_space_role(db, spaces["pressupost"].id, moderator.id, "moderator")
     await db.commit()
-    async with AsyncTestClient(app=create_app(settings, registry), base_url=f"http://{DEMO_HOST}") as client:
+    async with AsyncTestClient(app=shared_app(settings, registry), base_url=f"http://{DEMO_HOST}") as client:
         yield client
 
 

@@ -12,11 +12,15 @@ from core.attachments import services as attachments
 from core.attachments.models import Attachment, AttachmentCollection
 from core.categories.models import Category
 from core.comments.models import Comment
+from core.follows import Follow, follow
 from core.models import Component, Phase, Space
 from core.roles import grant_organization_role, grant_space_role
+from core.search import services as search
+from core.spaces import deletion
 from core.spaces import services as space_services
 from core.uploads import Upload, check, storage
 from plugins.proposals.models import Proposal, Support
+from plugins.proposals.services import search_document
 from tests.test_accounts import csrf, make_user
 from tests.test_notifications import log_in
 from tests.test_uploads import PDF, as_upload, image_bytes, stored_files
@@ -158,3 +162,28 @@ async def test_a_deleted_component_takes_its_files(settings, registry, demo, db)
     assert not any(path.exists() for path in paths)
     assert await db.scalar(select(func.count(Upload.id)).where(Upload.id.in_(upload_ids))) == 0
     assert await db.scalar(select(func.count(Attachment.id)).where(Attachment.component_id == component.id)) == 0
+
+
+async def test_deleting_a_space_deletes_the_follows_of_it_and_of_what_was_in_it(settings, demo, db):
+    """Follows name what they follow by type and id, so no cascade reaches them: the deletion finds the
+    resources of the space's components in the search index, the events and the comments."""
+    admin = await admin_of(db, demo)
+    space, component, commented = await doomed_space(db, settings, demo, admin)
+    indexed = Proposal(component_id=component.id, author_id=admin.id, title="Més fonts", body="<p>Fonts</p>",
+                       language="ca", state="published")
+    db.add(indexed)
+    await db.flush()
+    await search.index(db, component, [search_document(indexed)])
+    elsewhere = await db.scalar(select(Proposal).where(Proposal.component_id != component.id).limit(1))
+    follower = await make_user(db, demo, email="follower@example.org", nickname="follower")
+    for resource_type, resource_id in (("space", space.id), ("proposals.proposal", commented.id),
+                                       ("proposals.proposal", indexed.id), ("proposals.proposal", elsewhere.id),
+                                       ("user", admin.id)):
+        await follow(db, follower.id, resource_type, resource_id)
+    await db.commit()
+
+    await deletion.delete_space(db, storage(settings), await space_services.space_of(db, demo, space.id), admin)
+    await db.commit()
+    left = set((await db.execute(select(Follow.resource_type, Follow.resource_id)
+                                 .where(Follow.user_id == follower.id))).all())
+    assert left == {("proposals.proposal", elsewhere.id), ("user", admin.id)}

@@ -17,7 +17,7 @@ from core.models import Component, Phase, Space
 from core.plugins import Registry
 from core.roles import grant_organization_role, grant_space_role
 from core.spaces import phase_settings_of
-from tests.conftest import DEMO_HOST, other_organization
+from tests.conftest import DEMO_HOST, other_organization, shared_registry
 from tests.test_accounts import csrf, make_user, submit
 from tests.test_admin import log_in
 from tests.test_plugins import plugin_module
@@ -40,8 +40,8 @@ POLLS = ComponentManifest(name="polls", title="Polls", settings=PollSettings, ph
 @pytest.fixture
 def registry(settings):
     """The default plugins plus a component type with per-phase settings."""
-    module = plugin_module("polls", register_component_types=lambda: [POLLS])
-    return Registry(settings, extra=[("polls", module)])
+    return shared_registry(settings, "polls", lambda settings: Registry(
+        settings, extra=[("polls", plugin_module("polls", register_component_types=lambda: [POLLS]))]))
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from plugins.proposals.models import Proposal, Support
 from tests.conftest import OTHER_HOST, other_organization
 from tests.test_accounts import make_user
 
-
 # ---------------------------------------------------------------- charts
 
 
@@ -327,4 +326,4 @@ async def test_the_home_page_costs_the_same_whatever_the_number_of_spaces_events
         await record(app, engine, space, component, 500 + number, utcnow())
     await record(app, engine, await db.get(Space, pages.space_id), pages, 999, utcnow())
     assert (await cost(False), await cost(True)) == (few_warm, few_cold)
-    assert few_warm <= 5  # organization, spaces, their phases and pictures, the activity
+    assert few_warm <= 6  # organization, spaces, their phases and pictures, the activity, scopes, areas

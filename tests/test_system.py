@@ -21,8 +21,8 @@ from core.roles import grant_organization_role, organization_roles
 from core.system import services
 from core.system.models import SystemAdmin, SystemLogEntry
 from core.uploads import Upload
-from tests.conftest import OTHER_HOST, drop_database, make_settings, new_database_url, other_organization
-from tests.mailbox import Inbox, smtp_server, wait_for
+from tests.conftest import OTHER_HOST, drop_database, new_database_url, other_organization, shared_settings
+from tests.mailbox import wait_for
 from tests.test_accounts import PASSWORD, csrf, make_user
 from tests.test_notifications import log_in, translated_in
 from tests.test_uploads import image_bytes
@@ -31,17 +31,9 @@ SYSTEM_PASSWORD = "cims-i-valls-del-pirineu"
 
 
 @pytest.fixture
-def inbox():
-    mailbox = Inbox()
-    with smtp_server(mailbox) as controller:
-        mailbox.port = controller.port
-        yield mailbox
-
-
-@pytest.fixture
-def settings(tmp_path, database_url, inbox):
-    return make_settings(tmp_path / "data", database_url, mail_url=f"smtp://127.0.0.1:{inbox.port}",
-                         mail_from="Participa <participa@example.org>", system_host="system.test")
+def settings(session_dir, database_url, inbox):
+    return shared_settings("system", session_dir, database_url, mail_url=f"smtp://127.0.0.1:{inbox.port}",
+                           mail_from="Participa <participa@example.org>", system_host="system.test")
 
 
 @pytest.fixture

@@ -150,4 +150,4 @@ async def test_home_page_queries_do_not_grow_with_the_number_of_spaces(client, d
     await db.commit()
     with count_queries() as many:
         await client.get("/")
-    assert many.count == few.count <= 5  # organization, spaces, phases, pictures, activity (figures: cached)
+    assert many.count == few.count <= 6  # organization, spaces, phases, pictures, activity, scopes, areas

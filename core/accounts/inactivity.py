@@ -26,7 +26,7 @@ from core import outbox
 from core.accounts.models import User
 from core.accounts.services import anonymise
 from core.db import utcnow
-from core.i18n import N_, current_locale, translated
+from core.i18n import N_, current_locale, to_local, translated
 from core.models import Organization
 from core.notifications.mails import environment, locale_of, site_url
 from core.roles import OrganizationRole
@@ -64,8 +64,8 @@ def warning_mail(settings: Any, registry: Any, organization: Organization, user:
     try:
         text = env.get_template("mails/inactivity_warning.txt").render(
             user=user, organization=organization, site_url=base_url,
-            last_active=format_date(last_active(user), format="long", locale=locale),
-            deletion_on=format_date(deletion_on, format="long", locale=locale),
+            last_active=format_date(to_local(last_active(user), organization.time_zone), format="long", locale=locale),
+            deletion_on=format_date(to_local(deletion_on, organization.time_zone), format="long", locale=locale),
         )
         return f"{translated(organization.name)}: {catalogs.gettext(SUBJECT)}", text
     finally:

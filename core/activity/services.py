@@ -72,10 +72,14 @@ def _hidden(resource_type: Any, resource_id: Any) -> Any:
                           Moderation.hidden_at.is_not(None))
 
 
-def visible(query: Select[Any], registry: Any, organization_id: int) -> Select[Any]:
+def visible(query: Select[Any], registry: Any, organization_id: int, *, private: bool = False) -> Select[Any]:
     """``query`` (a SELECT from ``core_events``) joined and narrowed to the public activity of an organization
-    that anybody may see now: the one place where these rules are written, for timelines and statistics."""
+    that anybody may see now: the one place where these rules are written, for timelines and statistics.
+
+    ``private``: in published private spaces too, where the caller decides who may see it (the notifications
+    of a person's followers, core/notifications/services.py)."""
     comment_id = Event.data["comment_id"].as_integer()
+    public = () if private else (Space.private.is_(False),)
     return (
         query.join(Space, Space.id == Event.space_id)
         .outerjoin(Component, Component.id == Event.component_id)
@@ -83,7 +87,7 @@ def visible(query: Select[Any], registry: Any, organization_id: int) -> Select[A
         .where(
             Event.organization_id == organization_id,
             Event.event_type.in_(list(public_types(registry))),
-            Space.organization_id == organization_id, Space.published.is_(True), Space.private.is_(False),
+            Space.organization_id == organization_id, Space.published.is_(True), *public,
             Space.space_type.in_(list(registry.space_types)),
             or_(
                 and_(Event.component_id.is_(None), Event.resource_type == "space"),

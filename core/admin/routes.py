@@ -197,7 +197,7 @@ async def change_appearance(request: Request, db: DB, organization: CurrentOrgan
 @get("/admin/settings", opt=ADMIN)
 async def settings_page(request: Request, organization: CurrentOrganization) -> Template:
     initial = {"registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age,
-               "default_locale": organization.default_locale,
+               "default_locale": organization.default_locale, "time_zone": organization.time_zone,
                **{f"locale_{code}": True for code in organization.available_locales}}
     return render(request, "admin/settings.html", form=_form(request, schemas.OrganizationSettings, initial=initial))
 
@@ -211,9 +211,10 @@ async def change_settings(request: Request, db: DB, organization: CurrentOrganiz
         try:
             await services.change_settings(db, organization, request.state.user,
                                            registration_mode=result.registration_mode, minimum_age=result.minimum_age,
-                                           default_locale=result.default_locale, locales=locales)
+                                           default_locale=result.default_locale, locales=locales,
+                                           time_zone=result.time_zone)
         except services.AdminError as error:
-            form.add_error("__all__", _(request, error.message))
+            form.add_error(error.field, _(request, error.message))
         else:
             await db.commit()
             flash(request, _(request, N_("The settings are saved.")))

@@ -60,3 +60,9 @@ class OrganizationSettings(msgspec.Struct, kw_only=True):
     locale_ca: Annotated[bool, Meta(title=N_("Offer the site in Catalan"))] = False
     locale_es: Annotated[bool, Meta(title=N_("Offer the site in Spanish"))] = False
     locale_en: Annotated[bool, Meta(title=N_("Offer the site in English"))] = False
+    time_zone: Annotated[str, Meta(
+        max_length=64, title=N_("Time zone"),
+        description=N_("Dates and times are shown and typed in it: an IANA name such as Europe/Madrid, or "
+                       "Atlantic/Canary for the Canary Islands. Left empty, it stays as it was."),
+        extra={"autocomplete": "off"},
+    )] | None = None

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import organizations
+from core.accounts import services as accounts
 from core.accounts.models import User
 from core.adminlog import AdminLogEntry, record
 from core.db import utcnow
 from core.groups.succession import replace_admin
-from core.i18n import N_
-from core import organizations
-from core.accounts import services as accounts
+from core.i18n import N_, canonical_time_zone
 from core.models import Organization, TermsOfUse
 from core.richtext import sanitize
 from core.roles import OrganizationRole, organization_roles, set_organization_roles
@@ -22,11 +22,12 @@ PER_PAGE = 25
 
 
 class AdminError(Exception):
-    """A rule refused the change; ``message`` is a message id."""
+    """A rule refused the change; ``message`` is a message id, ``field`` the form field it is about."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str = "__all__") -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 def _like(text: str) -> str:
@@ -125,18 +126,26 @@ async def change_appearance(session: AsyncSession, organization: Organization, a
 
 
 async def change_settings(session: AsyncSession, organization: Organization, actor: User, *, registration_mode: str,
-                          minimum_age: int, default_locale: str, locales: list[str]) -> None:
+                          minimum_age: int, default_locale: str, locales: list[str],
+                          time_zone: str | None = None) -> None:
+    """Change who can register, the languages and the time zone (an IANA name; unchanged when None)."""
+    zone = organization.time_zone if time_zone is None else canonical_time_zone(time_zone)
+    if zone is None:
+        raise AdminError(N_("This is not a time zone: write its IANA name, such as Europe/Madrid or "
+                            "Atlantic/Canary."), "time_zone")
     if not locales:
         raise AdminError(N_("Offer the site in at least one language."))
     if default_locale not in locales:
         raise AdminError(N_("The default language must be one of the languages offered."))
     before = {"registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age,
-              "default_locale": organization.default_locale, "available_locales": organization.available_locales}
+              "default_locale": organization.default_locale, "available_locales": organization.available_locales,
+              "time_zone": organization.time_zone}
     organization.registration_mode, organization.minimum_age = registration_mode, minimum_age
     organization.default_locale, organization.available_locales = default_locale, locales
+    organization.time_zone = zone
     record(session, organization.id, actor, "organization.settings", before=before, after={
         "registration_mode": registration_mode, "minimum_age": minimum_age, "default_locale": default_locale,
-        "available_locales": locales})
+        "available_locales": locales, "time_zone": zone})
 
 
 async def log_page(session: AsyncSession, organization: Organization, page: int = 1) -> tuple[Sequence[AdminLogEntry], int]:

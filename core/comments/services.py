@@ -15,13 +15,14 @@ reads the request's context for a plugin's page.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from core import search
 from core.accounts.models import User
@@ -53,7 +54,7 @@ OWN_VOTE = N_("You cannot vote on your own comment.")
 
 EVENT_TYPES = [
     EventType(name="comments.comment_created", title=N_("New comments on what I follow"),
-              message=N_("%(actor)s commented on %(resource)s"), public=True),
+              message=N_("%(actor)s commented on %(resource)s"), public=True, author_followers=True),
     EventType(name="comments.reply_received", title=N_("Replies to my comments"),
               message=N_("%(actor)s replied to your comment on %(resource)s")),
 ]
@@ -179,8 +180,9 @@ async def create_comment(session: AsyncSession, registry: Any, component: Compon
 
 async def _publish(session: AsyncSession, component: Component, author: User, resource_type: str,
                    resource_id: int, resource: ResourceInfo, comment: Comment, parent: Comment | None) -> None:
-    """Followers of the resource hear of every comment; the author of the comment answered hears of the
-    reply, unless they follow the resource and so hear of it already."""
+    """Followers of the resource and of the comment's author hear of every comment; the author of the
+    comment answered hears of the reply, unless they follow the resource or the person who replied and so
+    hear of it already."""
     about = Resource(type=resource_type, id=resource_id, title=resource.title, path=resource.path)
     organization_id = component.space.organization_id
     data = {"comment_id": comment.id}
@@ -188,8 +190,9 @@ async def _publish(session: AsyncSession, component: Component, author: User, re
                   actor_id=author.id, data=data)
     if parent is None or parent.author_id == author.id:
         return
-    follows = await session.scalar(select(Follow.id).where(
-        Follow.user_id == parent.author_id, Follow.resource_type == resource_type, Follow.resource_id == resource_id))
+    follows = await session.scalar(select(Follow.id).where(Follow.user_id == parent.author_id, or_(
+        and_(Follow.resource_type == resource_type, Follow.resource_id == resource_id),
+        and_(Follow.resource_type == "user", Follow.resource_id == author.id))).limit(1))
     if follows is None:
         await publish(session, "comments.reply_received", organization_id=organization_id, resource=about,
                       actor_id=author.id, data=data, recipients=[parent.author_id])
@@ -354,7 +357,8 @@ class Thread:
 
 async def load_thread(session: AsyncSession, registry: Any, component: Component, resource_type: str,
                       resource_id: int, *, user: User | None = None, page: int = 1, form: Any = None) -> Thread:
-    """A page of the thread of one resource, with vote counts and the reader's votes, in two queries.
+    """A page of the thread of one resource, with vote counts and the reader's votes, in one query (two
+    when ``page`` is past the last page, which is shown instead).
 
     ``component.space`` must be loaded (``CurrentComponent`` has it). The resource itself is the
     plugin's to check: call this for a resource the page shows anyway.
@@ -362,30 +366,47 @@ async def load_thread(session: AsyncSession, registry: Any, component: Component
     of_resource = [Comment.component_id == component.id, Comment.resource_type == resource_type,
                    Comment.resource_id == resource_id]
     hidden = and_(Moderation.resource_type == COMMENT, Moderation.resource_id == Comment.id)
-    total, roots = (await session.execute(
-        select(func.count(case((and_(Comment.deleted_at.is_(None), Moderation.hidden_at.is_(None)), 1))),
-               func.count(case((Comment.parent_id.is_(None), 1))))
-        .outerjoin(Moderation, hidden).where(*of_resource)
-    )).one()
-    pages = max(1, -(-roots // ROOTS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    shown = (select(Comment.id).where(*of_resource, Comment.parent_id.is_(None)).order_by(Comment.id)
-             .limit(ROOTS_PER_PAGE).offset((page - 1) * ROOTS_PER_PAGE))
-    # The votes come with the comments (small correlated counts along the votes' unique index), so a
-    # thread costs two queries however many comments and votes it has.
+    counted, verdict = aliased(Comment), aliased(Moderation)
+    of_counted = [counted.component_id == component.id, counted.resource_type == resource_type,
+                  counted.resource_id == resource_id]
+    counts = [  # the thread's comments shown and its first-level ones, the same on every row
+        select(func.count(case((and_(counted.deleted_at.is_(None), verdict.hidden_at.is_(None)), 1))))
+        .outerjoin(verdict, and_(verdict.resource_type == COMMENT, verdict.resource_id == counted.id))
+        .where(*of_counted).correlate(None).scalar_subquery(),
+        select(func.count(counted.id)).where(*of_counted, counted.parent_id.is_(None))
+        .correlate(None).scalar_subquery(),
+    ]
+    # The votes come with the comments (small correlated counts along the votes' unique index), and the
+    # counts too, so a thread costs one query however many comments and votes it has.
     votes = select(func.count(CommentVote.id)).where(CommentVote.comment_id == Comment.id)
     mine = (select(CommentVote.value).where(CommentVote.comment_id == Comment.id, CommentVote.user_id == user.id)
             .scalar_subquery() if user else literal(0))
-    rows = (await session.execute(
-        select(Comment, Moderation.hidden_at, votes.where(CommentVote.value > 0).scalar_subquery(),
-               votes.where(CommentVote.value < 0).scalar_subquery(), mine)
-        .outerjoin(Moderation, hidden)
-        .where(*of_resource, or_(Comment.id.in_(shown), Comment.root_id.in_(shown)))
-        .options(joinedload(Comment.author).joinedload(User.avatar))
-        .order_by(Comment.id)
-    )).all() if roots else []
+
+    async def rows_of(page: int) -> Sequence[Any]:
+        shown = (select(Comment.id).where(*of_resource, Comment.parent_id.is_(None)).order_by(Comment.id)
+                 .limit(ROOTS_PER_PAGE).offset((page - 1) * ROOTS_PER_PAGE))
+        return (await session.execute(
+            select(Comment, Moderation.hidden_at, votes.where(CommentVote.value > 0).scalar_subquery(),
+                   votes.where(CommentVote.value < 0).scalar_subquery(), mine, *counts)
+            .outerjoin(Moderation, hidden)
+            .where(*of_resource, or_(Comment.id.in_(shown), Comment.root_id.in_(shown)))
+            .options(joinedload(Comment.author).joinedload(User.avatar))
+            .order_by(Comment.id)
+        )).all()
+
+    page = max(page, 1)
+    rows = await rows_of(page)
+    if rows:
+        total, roots = rows[0][5], rows[0][6]
+    elif page == 1:
+        total = roots = 0  # every comment has a first-level one: none on the first page, none at all
+    else:  # past the last page: count, then show the last one
+        total, roots = (await session.execute(select(*counts))).one()
+        page = max(1, -(-roots // ROOTS_PER_PAGE))
+        rows = await rows_of(page) if roots else []
+    pages = max(1, -(-roots // ROOTS_PER_PAGE))
     views = {}
-    for comment, hidden_at, up, down, my_vote in rows:
+    for comment, hidden_at, up, down, my_vote, *_ in rows:
         view = views[comment.id] = CommentView(comment, hidden_at is not None)
         view.up, view.down, view.my_vote = up, down, int(my_vote or 0)
     top: list[CommentView] = []

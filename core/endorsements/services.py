@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import User
@@ -89,25 +89,12 @@ async def count(session: AsyncSession, resource_type: str, resource_id: int) -> 
         Endorsement.resource_type == resource_type, Endorsement.resource_id == resource_id)) or 0
 
 
-async def endorsers(session: AsyncSession, resource_type: str, resource_id: int,
-                    limit: int = ENDORSERS_SHOWN) -> list[Endorser]:
-    """The first endorsers of a resource, oldest first (one query)."""
-    condition = [Endorsement.resource_type == resource_type, Endorsement.resource_id == resource_id]
-    rows = (await session.execute(
-        select(Endorsement.endorser_type, User, UserGroup)
-        .join(User, User.id == Endorsement.user_id)
-        .outerjoin(UserGroup, UserGroup.id == Endorsement.user_group_id)
-        .where(*condition).order_by(Endorsement.created_at, Endorsement.id).limit(limit)
-    )).all()
-    found = []
-    for endorser_type, person, group in rows:
-        if endorser_type == GROUP and group is not None:
-            found.append(Endorser(group.name, f"/groups/{group.nickname}", True))
-        elif person.deleted_at is not None:
-            found.append(Endorser("", None, False))  # the template says "Deleted participant"
-        else:
-            found.append(Endorser(person.name, None if person.blocked_at else f"/profiles/{person.nickname}", False))
-    return found
+def _shown(endorser_type: str, person: User, group: UserGroup | None) -> Endorser:
+    if endorser_type == GROUP and group is not None:
+        return Endorser(group.name, f"/groups/{group.nickname}", True)
+    if person.deleted_at is not None:
+        return Endorser("", None, False)  # the template says "Deleted participant"
+    return Endorser(person.name, None if person.blocked_at else f"/profiles/{person.nickname}", False)
 
 
 @dataclass
@@ -164,3 +151,42 @@ async def transfer(session: AsyncSession, resource_type: str, from_user_id: int,
     await session.execute(update(Endorsement).where(*personal, Endorsement.endorser_id == from_user_id)
                           .values(endorser_id=to_user_id, user_id=to_user_id))
     return sorted(twice)
+
+
+async def endorsers_and_choices(session: AsyncSession, user: User | None, resource_type: str, resource_id: int,
+                                listed: bool = True, limit: int = ENDORSERS_SHOWN) -> tuple[list[Endorser], Choices]:
+    """What one resource's page shows of endorsements in one query: its first endorsers (``endorsers``; only
+    with ``listed``) and the endorse buttons of ``user`` (``choices``; for a visitor, None, none). The rows
+    of the person and of their groups come with the first ones, whichever place they have among them; their
+    groups are ``author_groups``, which the user's own query brought (``core.auth``). No query when there is
+    neither a list to show nor a person."""
+    choices = Choices(await author_groups(session, user), set(), {}) if user is not None else Choices([], set(), {})
+    if not listed and user is None:
+        return [], choices
+    of_resource = [Endorsement.resource_type == resource_type, Endorsement.resource_id == resource_id]
+    first = (select(Endorsement.id).where(*of_resource).order_by(Endorsement.created_at, Endorsement.id)
+             .limit(limit))
+    wanted = [Endorsement.id.in_(first)] if listed else []
+    if user is not None:
+        wanted.append(and_(Endorsement.endorser_type == PERSON, Endorsement.endorser_id == user.id))
+        if choices.groups:
+            wanted.append(and_(Endorsement.endorser_type == GROUP,
+                               Endorsement.endorser_id.in_([group.id for group in choices.groups])))
+    in_list = Endorsement.id.in_(first) if listed else false()
+    rows = (await session.execute(
+        select(Endorsement.endorser_type, Endorsement.endorser_id, in_list.label("listed"), User, UserGroup)
+        .join(User, User.id == Endorsement.user_id)
+        .outerjoin(UserGroup, UserGroup.id == Endorsement.user_group_id)
+        .where(*of_resource, or_(*wanted)).order_by(Endorsement.created_at, Endorsement.id)
+    )).all()
+    found = []
+    for endorser_type, endorser_id, shown, person, group in rows:
+        if shown:
+            found.append(_shown(endorser_type, person, group))
+        if user is None:
+            continue
+        if endorser_type == PERSON and endorser_id == user.id:
+            choices.personal.add(resource_id)
+        elif endorser_type == GROUP and any(mine.id == endorser_id for mine in choices.groups):
+            choices.by_group.setdefault(resource_id, set()).add(endorser_id)
+    return found, choices

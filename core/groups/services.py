@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -173,11 +173,42 @@ async def groups_of_person(session: AsyncSession, user_id: int) -> list[tuple[Us
     return [(group, role) for group, role in rows]
 
 
+_FIELD, _RECORD = "\x1f", "\x1e"
+"""Separators of ``author_groups_column``: control characters, which no id or nickname holds."""
+
+
+def author_groups_column(user_id: Any, organization_id: Any) -> Any:
+    """The groups a person may write on behalf of, as one text to load with their own query (``core.auth``):
+    each group's id, nickname and name; ``remember_author_groups`` reads it."""
+    return (select(func.aggregate_strings(
+        cast(UserGroup.id, String) + _FIELD + UserGroup.nickname + _FIELD + UserGroup.name, _RECORD))
+        .join(GroupMembership, GroupMembership.user_group_id == UserGroup.id)
+        .where(GroupMembership.user_id == user_id, GroupMembership.role.in_(BELONGS),
+               UserGroup.organization_id == organization_id).scalar_subquery())
+
+
+def remember_author_groups(session: AsyncSession, user: User, value: str | None) -> None:
+    """Keep what ``author_groups_column`` read as this person's ``author_groups`` for the request, so the
+    pages that show them (the comment form, the endorsement buttons) ask no more. The groups are detached
+    UserGroup objects with their id, nickname and name, only ever read. A text that does not read back
+    cleanly (a name with a separator in it) is not kept: ``author_groups`` then asks the database."""
+    groups = []
+    for entry in value.split(_RECORD) if value else []:
+        group_id, nickname, name = [*entry.split(_FIELD, 2), "", ""][:3]
+        if not group_id.isdigit() or not re.fullmatch(NICKNAME_PATTERN, nickname) or not name:
+            return
+        groups.append(UserGroup(id=int(group_id), organization_id=user.organization_id, nickname=nickname,
+                                name=name))
+    groups.sort(key=lambda group: (group.name.lower(), group.id))
+    session.info.setdefault(_AUTHOR_GROUPS, {})[user.id] = groups
+
+
 async def author_groups(session: AsyncSession, user: User | None) -> list[UserGroup]:
     """The groups a person may write on behalf of (they belong to them), by name; none for a visitor.
 
     Several parts of one page ask (the comment form, the endorsement buttons), so the answer is kept on
-    the session, which lives as long as the request; every change of memberships here forgets it.
+    the session, which lives as long as the request; every change of memberships here forgets it. The
+    user's own query usually brought them already (``remember_author_groups``).
     """
     if user is None:
         return []

@@ -6,7 +6,7 @@ newsletter is looked up in the request's organization only, so another one's is 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Any
 
 from litestar import Request, get, post
@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from core.accounts.routes import form_data
 from core.auth import chose_locale, flash
 from core.forms import Form
-from core.i18n import N_, current_locale
+from core.i18n import N_, current_locale, format_datetime, from_local, to_local
 from core.models import Organization
 from core.newsletters import services
 from core.newsletters.models import Newsletter
@@ -45,7 +45,8 @@ def _(request: Request, message: str, **variables: Any) -> str:
 
 def _form(request: Request, schema: type, data: Any = None, initial: Any = None) -> Form:
     return Form(schema, request.app.state.catalogs.gettext, data, initial=initial,
-                locales=locales_of(request.state.organization))
+                locales=locales_of(request.state.organization),
+                context={"zone": request.state.organization.time_zone})
 
 
 async def _newsletter(db: DB, organization: Organization, newsletter_id: int) -> Newsletter:
@@ -252,8 +253,9 @@ async def _confirm_page(request: Request, db: DB, organization: Organization, ne
                         form: Form | None = None, status_code: int = 200) -> Template:
     if form is None:
         when = newsletter.scheduled_at
-        form = _form(request, ScheduleForm, initial={"date": when.date().isoformat(), "time": when.strftime("%H:%M")}
-                     if when is not None else None)
+        local = to_local(when, organization.time_zone) if when is not None else None
+        form = _form(request, ScheduleForm, initial={"date": local.date().isoformat(), "time": local.strftime("%H:%M")}
+                     if local is not None else None)
     return render(request, "admin/newsletters/confirm.html", newsletter=newsletter, kinds=RECIPIENT_LABELS,
                   spaces=await services.chosen_spaces(db, organization, newsletter),
                   scopes=await services.chosen_scopes(db, organization, newsletter),
@@ -276,13 +278,13 @@ async def confirm(request: Request, db: DB, organization: CurrentOrganization,
 @post("/admin/newsletters/{newsletter_id:int}/schedule", opt=ADMIN)
 async def schedule(request: Request, db: DB, organization: CurrentOrganization,
                    newsletter_id: FromPath[int]) -> Template | Redirect:
-    """Have the draft start sending by itself at a date and time to come (UTC)."""
+    """Have the draft start sending by itself at a date and time to come, typed in the organization's zone."""
     newsletter = await _newsletter(db, organization, newsletter_id)
     if not newsletter.draft:
         return _refused(request, newsletter, services.NewsletterError(services.NOT_A_DRAFT))
     form = _form(request, ScheduleForm, await form_data(request))
     if form.validate():
-        when = datetime.combine(form.result.date, time.fromisoformat(form.result.time), tzinfo=UTC)
+        when = from_local(form.result.date, time.fromisoformat(form.result.time), organization.time_zone)
         try:
             await services.schedule(db, request.app.state.registry, organization, request.state.user, newsletter,
                                     when)
@@ -290,8 +292,8 @@ async def schedule(request: Request, db: DB, organization: CurrentOrganization,
             form.add_error(error.field if error.field in ("date", "time") else "__all__", _(request, error.message))
         else:
             await db.commit()
-            flash(request, _(request, N_("The newsletter will be sent on %(date)s (UTC)."),
-                             date=when.strftime("%Y-%m-%d %H:%M")))
+            flash(request, _(request, N_("The newsletter will be sent on %(date)s (%(zone)s)."),
+                             date=format_datetime(when, time_zone=organization.time_zone), zone=organization.time_zone))
             return _back(newsletter, "/confirm")
     return await _confirm_page(request, db, organization, newsletter, form=form, status_code=400)
 

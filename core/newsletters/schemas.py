@@ -46,10 +46,11 @@ class SampleMailForm(msgspec.Struct, kw_only=True):
 
 
 class ScheduleForm(msgspec.Struct, kw_only=True):
-    """When a draft starts sending by itself, in UTC: organizations have no time zone of their own."""
+    """When a draft starts sending by itself: a date and a wall-clock time in the organization's time zone
+    (the form's ``zone`` context variable), stored in UTC."""
 
     date: Annotated[datetime.date, Meta(title=N_("Date"))]
     time: Annotated[str, Meta(
-        title=N_("Time (UTC)"), pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        title=N_("Time"), description=N_("Time in %(zone)s."), pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
         extra={"input": "time", "pattern_message": N_("Enter a time as hours:minutes, for example 09:30.")},
     )]

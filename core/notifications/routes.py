@@ -16,7 +16,7 @@ from core.accounts.models import User
 from core.auth import flash
 from core.follows import follow, followable, unfollow
 from core.forms import Form
-from core.i18n import N_, current_locale, translated
+from core.i18n import N_, current_locale, to_local, translated
 from core.models import Organization
 from core.notifications import services
 from core.notifications.mails import notification_text, unsubscribe_user_id
@@ -44,7 +44,7 @@ async def notifications_page(request: Request, db: DB, page: FromQuery[int] = 1)
         {"text": notification_text(gettext, event, actor), "title": translated(event.resource_title),
          "path": event.resource_path, "unread": notification.read_at is None,
          "datetime": notification.created_at.strftime("%Y-%m-%dT%H:%MZ"),
-         "date": format_date(notification.created_at, format="medium", locale=current_locale.get())}
+         "date": format_date(to_local(notification.created_at), format="medium", locale=current_locale.get())}
         for notification, event, actor in rows
     ]
     return render(request, "notifications/index.html", items=items, page=page, pages=pages)

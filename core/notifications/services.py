@@ -13,20 +13,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from huey import crontab
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core import outbox
 from core.accounts.models import User
+from core.activity.services import visible
 from core.db import dialect_insert, utcnow
 from core.events import Event
 from core.follows import Follow
 from core.i18n import N_
 from core.manifest import Task
-from core.models import Organization
+from core.models import Organization, Space, SpaceMember
 from core.notifications.mails import event_title, render_mail, site_url
 from core.notifications.models import DEFAULT_DELIVERY, Notification, NotificationPreference
+from core.roles import OrganizationRole, SpaceRole
 
 PER_PAGE = 20
 CHUNK = 500
@@ -48,20 +50,54 @@ def _actor() -> Any:
 # ---------------------------------------------------------------- recipients and dispatch
 
 
-async def recipients(session: AsyncSession, event: Event, followers: bool = True) -> Sequence[Any]:
+async def author_followers(session: AsyncSession, registry: Any, event: Event) -> ColumnElement[bool] | None:
+    """Who of the followers of the person who acted are told of ``event`` (a condition on ``User``), or None.
+
+    Only for a type that says so (``EventType.author_followers``), an actor who is still active, and what
+    the event is about as public activity shows it now (``core.activity.services.visible``: a published
+    space and component, nothing hidden by moderation or deleted), so a draft, an unpublished component or
+    hidden content reaches nobody. In a published private space only its members, the people with a role
+    in it and the organization's admins, who see it, are told. An action on behalf of a group
+    (``user_group_id``) is still the person's: their followers are told (groups are not followed).
+    """
+    declared = registry.event_types.get(event.event_type)
+    if event.actor_id is None or declared is None or not declared.author_followers or event.space_id is None:
+        return None
+    active_actor = exists().where(User.id == event.actor_id, User.deleted_at.is_(None), User.blocked_at.is_(None))
+    private = await session.scalar(
+        visible(select(Space.private).select_from(Event), registry, event.organization_id, private=True)
+        .where(Event.id == event.id, active_actor)
+    )
+    if private is None:
+        return None
+    condition = User.id.in_(select(Follow.user_id).where(Follow.resource_type == "user",
+                                                         Follow.resource_id == event.actor_id))
+    if not private:
+        return condition
+    return and_(condition, or_(
+        User.id.in_(select(SpaceMember.user_id).where(SpaceMember.space_id == event.space_id)),
+        User.id.in_(select(SpaceRole.user_id).where(SpaceRole.space_id == event.space_id)),
+        User.id.in_(select(OrganizationRole.user_id).where(OrganizationRole.organization_id == event.organization_id,
+                                                           OrganizationRole.role == "admin")),
+    ))
+
+
+async def recipients(session: AsyncSession, event: Event, followers: bool = True,
+                     also: ColumnElement[bool] | None = None) -> Sequence[Any]:
     """(user, delivery) of everyone told of ``event``: followers of its resource and of the resource's
-    parents (unless its type says otherwise: ``EventType.followers``), and the people the publisher
-    named; never the actor, and only active people of the event's organization."""
+    parents (unless its type says otherwise: ``EventType.followers``), the people the publisher named and
+    those ``also`` chooses (``author_followers``), each once; never the actor, and only active people of
+    the event's organization."""
     followed = [(event.resource_type, event.resource_id), *((kind, ident) for kind, ident in event.parents)]
     following = select(Follow.user_id).where(or_(*(
         and_(Follow.resource_type == kind, Follow.resource_id == ident) for kind, ident in followed
     )))
-    if not followers:
-        chosen = User.id.in_(event.recipients)
-    elif event.recipients:
-        chosen = or_(User.id.in_(following), User.id.in_(event.recipients))
-    else:
-        chosen = User.id.in_(following)
+    told: list[ColumnElement[bool]] = [User.id.in_(following)] if followers else []
+    if event.recipients or not told:
+        told.append(User.id.in_(event.recipients))
+    if also is not None:
+        told.append(also)
+    chosen = or_(*told) if len(told) > 1 else told[0]
     query = (
         select(User, func.coalesce(NotificationPreference.delivery, DEFAULT_DELIVERY))
         .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
@@ -89,7 +125,8 @@ async def dispatch(ctx: Any, event_id: int) -> int:
         event = await session.get(Event, event_id)
         assert event is not None
         declared = ctx.registry.event_types.get(event.event_type)
-        people = await recipients(session, event, followers=declared is None or declared.followers)
+        people = await recipients(session, event, followers=declared is None or declared.followers,
+                                  also=await author_followers(session, ctx.registry, event))
         now = utcnow()
         for start in range(0, len(people), CHUNK):
             await session.execute(

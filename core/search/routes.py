@@ -7,6 +7,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 from sqlalchemy import select
 
+from core.areas import services as area_services
 from core.models import Space
 from core.scopes import services as scope_services
 from core.search.services import PER_PAGE, PERIODS, Query, kinds_of, search
@@ -24,7 +25,9 @@ async def search_page(request: Request, db: DB, organization: CurrentOrganizatio
     kinds = kinds_of(registry)
     scopes = await scope_services.scopes_of(db, organization)
     # "scope" is read from the query string by hand: Litestar keeps that parameter name for the ASGI scope.
-    query = Query.of(q, type, space, period, page, kinds).within_scope(scopes, request.query_params.get("scope"))
+    areas = await area_services.areas_of(db, organization)
+    query = (Query.of(q, type, space, period, page, kinds).within_scope(scopes, request.query_params.get("scope"))
+             .within_area(areas, request.query_params.get("area")))
     results, total, per_kind = await search(db, registry, organization, query)
     spaces = (await db.scalars(
         select(Space).where(Space.organization_id == organization.id, Space.published.is_(True),
@@ -33,7 +36,7 @@ async def search_page(request: Request, db: DB, organization: CurrentOrganizatio
     )).all()
     return render(request, "search/results.html", query=query, results=results, total=total, per_kind=per_kind,
                   kinds=kinds, spaces=spaces, periods=list(PERIODS), pages=max(1, -(-total // PER_PAGE)),
-                  scopes=scope_services.choices(scopes, "")[1:])
+                  scopes=scope_services.choices(scopes, "")[1:], areas=area_services.choices(areas, "")[1:])
 
 
 ROUTES = [search_page]

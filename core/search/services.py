@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.areas import services as area_services
 from core.db import dialect_insert, utcnow
 from core.i18n import N_
 from core.manifest import SearchDocument
@@ -212,6 +213,8 @@ class Query:
     """The scope asked for (one of the organization's, see ``within_scope``)."""
     scope_ids: tuple[int, ...] = ()
     """It and every scope inside it: what the results are filtered by."""
+    area_id: int | None = None
+    """The area asked for (one of the organization's, see ``within_area``): things of its spaces."""
 
     @classmethod
     def of(cls, q: str, kind: str, space: int | None, period: str, page: int, kinds: Iterable[str]) -> Query:
@@ -228,6 +231,13 @@ class Query:
         chosen = scope_services.pick(scopes, raw)
         self.scope_id = chosen.id if chosen else None
         self.scope_ids = tuple(sorted(scope_services.within(scopes, chosen.id))) if chosen else ()
+        return self
+
+    def within_area(self, areas: Iterable[Any], raw: Any) -> Query:
+        """Filter by the area a query parameter names, if it is one of ``areas`` (the organization's); an
+        unknown, foreign or malformed id filters nothing."""
+        chosen = area_services.pick(list(areas), raw)
+        self.area_id = chosen.id if chosen else None
         return self
 
 
@@ -326,6 +336,9 @@ def _base(session: AsyncSession, registry: Any, organization: Organization, quer
         # and everything of a district's own process.
         statement = statement.where(or_(IndexedDocument.scope_id.in_(query.scope_ids),
                                         and_(IndexedDocument.scope_id.is_(None), space.scope_id.in_(query.scope_ids))))
+    if query.area_id is not None:
+        # Areas are of spaces only: a space and everything in it (the space is joined already).
+        statement = statement.where(space.area_id == query.area_id)
     return statement, rank
 
 

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from core.accounts.routes import form_data
+from core.areas import services as area_services
 from core.attachments import services as attachments
 from core.auth import flash
 from core.forms import Form
@@ -120,11 +121,16 @@ async def my_spaces(request: Request, db: DB, organization: CurrentOrganization)
 
 
 async def _space_form(request: Request, db: DB, data: Any = None, initial: Any = None) -> Form:
-    """The space's form; its scope is chosen among the organization's (left out while there are none)."""
+    """The space's form; its scope and its area are chosen among the organization's (each left out while there
+    are none), the areas grouped by area type."""
     scopes = await scope_services.scopes_of(db, request.state.organization)
+    areas = await area_services.areas_of(db, request.state.organization)
+    area_types = await area_services.area_types_of(db, request.state.organization) if areas else []
     return Form(SpaceForm, request.app.state.catalogs.gettext, data, initial=initial,
-                locales=locales_of(request.state.organization), choices={"scope_id": scope_services.choices(
-                    scopes, _(request, N_("None: it is about the whole municipality")))})
+                locales=locales_of(request.state.organization), choices={
+                    "scope_id": scope_services.choices(scopes, _(request, N_("None: it is about the whole municipality"))),
+                    "area_id": area_services.choices(areas, _(request, N_("None"))),
+                }, groups={"area_id": area_services.groups(areas, area_types)})
 
 
 @get("/admin/spaces/new/{space_type:str}", opt=ORGANIZATION_ADMIN)
@@ -173,7 +179,7 @@ async def _edit_page(request: Request, db: DB, space: Space, form: Form | None =
 def _space_values(space: Space) -> dict[str, Any]:
     return {name: getattr(space, name) for name in (
         "title", "slug", "subtitle", "short_description", "description", "announcement", "start_date",
-        "end_date", "private", "promoted", "scope_id")}
+        "end_date", "private", "promoted", "scope_id", "area_id")}
 
 
 @get("/admin/spaces/{space_id:int}", opt=SPACE_ADMIN)

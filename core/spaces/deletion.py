@@ -11,6 +11,10 @@ the components, what plugins keep), but not two things:
   is never deleted alone), and PostgreSQL may check that reference before the cascade through the
   components has reached the proposals. So the components go first, in their own statement, taking
   every plugin's rows with them; then the space, taking the categories.
+
+Follows name what they follow by type and id, with no reference the database could cascade, so they are
+deleted here too (``remove_follows``): those of the space, and those of the resources of its components
+that core knows of (see there).
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from core import adminlog
 from core.attachments.models import Attachment, AttachmentCollection
+from core.comments.models import Comment
+from core.events import Event
 from core.follows import Follow
 from core.i18n import translated
 from core.models import Component, Space
+from core.search.models import IndexedDocument
 from core.uploads import Storage, Upload
 
 
@@ -55,6 +62,33 @@ async def remove_files(session: AsyncSession, files: Storage, space: Space,
     return len(attachments)
 
 
+async def remove_follows(session: AsyncSession, space: Space) -> None:
+    """Delete the follows of a space and of the resources of its components (before the components go).
+
+    A plugin's resources ("proposals.proposal") are in tables core does not read, so they are found where
+    core keeps them with their component: the search index (what is public), the events (what something
+    happened to, drafts included) and the comments (what was commented on). A resource that is in none of
+    them (a draft nobody commented on, of a plugin that publishes no event for it) keeps its follows: they
+    name an id that no longer exists and nobody is told anything about it.
+    """
+    await session.execute(delete(Follow).where(Follow.resource_type == "space", Follow.resource_id == space.id))
+    components = select(Component.id).where(Component.space_id == space.id).scalar_subquery()
+    found = union(
+        select(IndexedDocument.resource_type, IndexedDocument.resource_id)
+        .where(IndexedDocument.component_id.in_(components)),
+        select(Event.resource_type, Event.resource_id).where(Event.component_id.in_(components)),
+        select(Comment.resource_type, Comment.resource_id).where(Comment.component_id.in_(components)),
+    ).subquery()
+    kinds = (await session.scalars(select(found.c.resource_type).distinct()
+                                   .where(found.c.resource_type.not_in(("space", "user"))))).all()
+    # One statement per kind of resource, on the index of follows by (resource_type, resource_id).
+    for kind in kinds:
+        await session.execute(delete(Follow).where(
+            Follow.resource_type == kind,
+            Follow.resource_id.in_(select(found.c.resource_id).where(found.c.resource_type == kind)),
+        ).execution_options(synchronize_session=False))
+
+
 async def what_goes(session: AsyncSession, space: Space) -> dict[str, int]:
     """What deleting the space takes with it, for the page that asks to confirm: components and files."""
     components = await session.scalar(select(func.count(Component.id)).where(Component.space_id == space.id))
@@ -72,11 +106,10 @@ async def delete_space(session: AsyncSession, files: Storage, space: Space, admi
         await session.flush()
         if hero is not None:
             await files.remove(session, hero)
+    await remove_follows(session, space)  # while the components, and so where their resources are, still exist
     # Components before categories: see the module's docstring.
     await session.execute(delete(Component).where(Component.space_id == space.id)
                           .execution_options(synchronize_session=False))
-    # Follows name what they follow by type and id, with no reference the database could cascade.
-    await session.execute(delete(Follow).where(Follow.resource_type == "space", Follow.resource_id == space.id))
     adminlog.record(session, space.organization_id, admin, "space.delete", translated(space.title),
                     space_id=space.id)
     await session.execute(delete(Space).where(Space.id == space.id).execution_options(synchronize_session=False))

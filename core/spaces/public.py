@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
 
+from core.areas import services as area_services
+from core.areas.models import Area
 from core.follows import is_following
 from core.models import Component, Organization, Space
 from core.permissions import actor_of, allowed
@@ -117,6 +119,11 @@ def _space_list(space_type: Any) -> Any:
         chosen = scope_services.pick(scopes, request.query_params.get("scope"))
         if chosen is not None:
             condition.append(Space.scope_id.in_(scope_services.within(scopes, chosen.id)))
+        # An area of this organization, picked from an allow-list of ids; any other value filters nothing.
+        areas = await area_services.areas_of(db, organization)
+        area = area_services.pick(areas, request.query_params.get("area"))
+        if area is not None:
+            condition.append(Space.area_id == area.id)
         total = await db.scalar(select(func.count(Space.id)).where(*condition)) or 0
         pages = max(1, -(-total // PER_PAGE))
         page = min(max(page, 1), pages)
@@ -129,7 +136,9 @@ def _space_list(space_type: Any) -> Any:
         groups = await groups_for_listing(db, organization) if space_type.name == "process" and page == 1 else []
         return render(request, "spaces/list.html", spaces=spaces, space_type=space_type, page=page, pages=pages,
                       total=total, process_groups=groups, scope_choices=scope_services.choices(scopes, "")[1:],
-                      scope=chosen, scopes={each.id: each for each in scopes})
+                      scope=chosen, scopes={each.id: each for each in scopes},
+                      area_choices=area_services.choices(areas, "")[1:], area=area,
+                      areas={each.id: each for each in areas})
 
     return space_list
 
@@ -169,7 +178,8 @@ def _space_page(space_type: str) -> Any:
                       phases=space.phases if kind.phases else [], preview=preview, may_administer=may_administer,
                       following=following, details=detail_items(registry, space), positions=POSITIONS,
                       process_group=await group_of_process(db, space), **related,
-                      scope=await db.get(Scope, space.scope_id) if space.scope_id else None)
+                      scope=await db.get(Scope, space.scope_id) if space.scope_id else None,
+                      area=await db.get(Area, space.area_id) if space.area_id else None)
 
     return space_page
 

@@ -46,6 +46,10 @@ class SpaceForm(msgspec.Struct, kw_only=True):
         title=N_("Scope"), description=N_("The district, neighbourhood or theme it is about (see Scopes in the "
                                           "administration). People filter spaces, proposals and search by it."),
     )] = None
+    area_id: Annotated[int | None, Meta(
+        title=N_("Area"), description=N_("The thematic area it belongs to, such as culture or mobility (see Areas in "
+                                         "the administration). People filter the lists of spaces by it."),
+    )] = None
 
 
 class PhaseForm(msgspec.Struct, kw_only=True):

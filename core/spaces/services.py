@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from core import adminlog, search
 from core.accounts.models import User
+from core.areas.services import is_area_of
 from core.categories.services import copy_categories
 from core.db import utcnow
 from core.forms import describe
@@ -107,7 +108,7 @@ async def _slug_free(session: AsyncSession, organization_id: int, space_type: st
 
 def _apply(space: Space, data: SpaceForm) -> None:
     for name in ("title", "slug", "subtitle", "short_description", "description", "announcement", "start_date",
-                 "end_date", "private", "promoted", "scope_id"):
+                 "end_date", "private", "promoted", "scope_id", "area_id"):
         setattr(space, name, getattr(data, name))
 
 
@@ -117,12 +118,19 @@ async def _check_scope(session: AsyncSession, organization_id: int, scope_id: in
         raise SpaceError(N_("Choose one of the options."), "scope_id")
 
 
+async def _check_area(session: AsyncSession, organization_id: int, area_id: int | None) -> None:
+    """Only an area of the space's own organization (a forged id from another one is refused)."""
+    if not await is_area_of(session, organization_id, area_id):
+        raise SpaceError(N_("Choose one of the options."), "area_id")
+
+
 async def create_space(session: AsyncSession, organization: Organization, admin: Any, space_type: str,
                        data: SpaceForm) -> Space:
     """A new space, unpublished until an admin publishes it."""
     _check_dates(data.start_date, data.end_date)
     await _slug_free(session, organization.id, space_type, data.slug)
     await _check_scope(session, organization.id, data.scope_id)
+    await _check_area(session, organization.id, data.area_id)
     space = Space(organization_id=organization.id, space_type=space_type, published=False, title={}, slug="")
     _apply(space, data)
     session.add(space)
@@ -136,6 +144,7 @@ async def update_space(session: AsyncSession, space: Space, admin: Any, data: Sp
     _check_dates(data.start_date, data.end_date)
     await _slug_free(session, space.organization_id, space.space_type, data.slug, space.id)
     await _check_scope(session, space.organization_id, data.scope_id)
+    await _check_area(session, space.organization_id, data.area_id)
     _apply(space, data)
     await _flush_unique(session)
     await search.index_space(session, space)
@@ -160,7 +169,7 @@ async def copy_space(session: AsyncSession, registry: Any, space: Space, admin: 
         title={locale: text for locale, text in space.title.items()}, subtitle=dict(space.subtitle),
         short_description=dict(space.short_description), description=dict(space.description),
         announcement={}, start_date=None, end_date=None, published=False, private=space.private, promoted=False,
-        scope_id=space.scope_id,
+        scope_id=space.scope_id, area_id=space.area_id,
     )
     session.add(copy)
     await _flush_unique(session)

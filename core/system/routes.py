@@ -27,7 +27,7 @@ from core.accounts.routes import client_address, form_data
 from core.admin.schemas import Appearance
 from core.auth import flash
 from core.forms import Form
-from core.i18n import N_
+from core.i18n import DEFAULT_TIME_ZONE, N_
 from core.models import Organization
 from core.sessions import SessionConfig, rotate
 from core.system import services
@@ -150,7 +150,7 @@ async def dashboard(request: Request, db: DB) -> Template:
 def _new_form(request: Request, data: Any = None) -> Form:
     return _form(request, NewOrganization, data, initial={
         "default_locale": "ca", "locale_ca": True, "locale_es": True, "locale_en": True, "registration_mode": "open",
-        "minimum_age": 14})
+        "minimum_age": 14, "time_zone": DEFAULT_TIME_ZONE})
 
 
 @get("/organizations/new", opt=SYSTEM)

@@ -50,6 +50,13 @@ RegistrationMode = Annotated[Literal["open", "invitation", "closed"], Meta(
     extra={"labels": {"open": N_("Anyone"), "invitation": N_("Only invited people"), "closed": N_("Nobody for now")}},
 )]
 MinimumAge = Annotated[int, Meta(ge=1, le=119, title=N_("Minimum age"), description=N_("Nobody younger can register."))]
+TimeZone = Annotated[str, Meta(
+    max_length=64, title=N_("Time zone"),
+    description=N_("Dates and times are shown and typed in it: an IANA name such as Europe/Madrid, or "
+                   "Atlantic/Canary for the Canary Islands. Left empty, it stays as it was (Europe/Madrid for "
+                   "a new organization)."),
+    extra={"autocomplete": "off"},
+)] | None
 OfferCatalan = Annotated[bool, Meta(title=N_("Offer the site in Catalan"))]
 OfferSpanish = Annotated[bool, Meta(title=N_("Offer the site in Spanish"))]
 OfferEnglish = Annotated[bool, Meta(title=N_("Offer the site in English"))]
@@ -68,6 +75,7 @@ class NewOrganization(msgspec.Struct, kw_only=True):
     locale_en: OfferEnglish = False
     registration_mode: RegistrationMode
     minimum_age: MinimumAge = 14
+    time_zone: TimeZone = None
     admin_name: Annotated[str, Meta(min_length=1, max_length=120, title=N_("Name of the first administrator"),
                                     description=N_("How the invitation greets them; they can change it."))]
     admin_email: Annotated[str, Meta(
@@ -90,6 +98,7 @@ class OrganizationChanges(msgspec.Struct, kw_only=True):
     locale_en: OfferEnglish = False
     registration_mode: RegistrationMode
     minimum_age: MinimumAge = 14
+    time_zone: TimeZone = None
 
 
 def offered_locales(data: NewOrganization | OrganizationChanges) -> list[str]:

@@ -24,7 +24,7 @@ from core.accounts import services as accounts
 from core.accounts.models import User
 from core.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from core.db import utcnow
-from core.i18n import N_, translated
+from core.i18n import DEFAULT_TIME_ZONE, N_, canonical_time_zone, translated
 from core.models import Organization, OrganizationHost
 from core.ratelimit import Counters, RateLimit
 from core.roles import grant_organization_role
@@ -169,7 +169,8 @@ class Founded:
 
 async def found_organization(session: AsyncSession, *, slug: str, name: dict[str, str], hosts: list[str],
                              locales: list[str], default_locale: str, minimum_age: int, admin_email: str,
-                             admin_name: str, registration_mode: str = "open") -> Founded:
+                             admin_name: str, registration_mode: str = "open",
+                             time_zone: str = DEFAULT_TIME_ZONE) -> Founded:
     """Create an organization with its hosts (the first is the main one) and invite its first administrator.
 
     Raises ``core.organizations.OrganizationError`` when the organization cannot be created as asked.
@@ -177,7 +178,7 @@ async def found_organization(session: AsyncSession, *, slug: str, name: dict[str
     """
     organization = await organizations.create_organization(
         session, slug=slug, name=name, hosts=hosts, locales=locales, default_locale=default_locale,
-        minimum_age=minimum_age)
+        minimum_age=minimum_age, time_zone=time_zone)
     organization.registration_mode = registration_mode
     user, token = await accounts.invite(session, organization, admin_email,
                                         admin_name.strip() or admin_email.split("@")[0], default_locale)
@@ -192,9 +193,21 @@ def split_hosts(main: str, others: str) -> list[str]:
     return list(dict.fromkeys(name.rstrip(".") for name in names if name))
 
 
+def checked_time_zone(field: str, name: str) -> str:
+    """The IANA name of the time zone typed (``europe/madrid`` is ``Europe/Madrid``), or SystemAreaError."""
+    time_zone = canonical_time_zone(name)
+    if time_zone is None:
+        raise SystemAreaError(field, N_("%(zone)s is not a time zone: write its IANA name, such as Europe/Madrid "
+                                        "or Atlantic/Canary."), zone=name)
+    return time_zone
+
+
 async def _check(session: AsyncSession, data: NewOrganization | OrganizationChanges,
                  organization: Organization | None = None) -> tuple[dict[str, str], list[str], list[str]]:
-    """The name, hosts and languages of a form, or SystemAreaError on the first field that breaks a rule."""
+    """The name, hosts and languages of a form, or SystemAreaError on the first field that breaks a rule.
+    The time zone typed is written back in its IANA spelling; left empty, it stays None."""
+    if data.time_zone is not None:
+        data.time_zone = checked_time_zone("time_zone", data.time_zone)
     locales = offered_locales(data)
     if not locales:
         raise SystemAreaError("__all__", N_("Offer the site in at least one language."))
@@ -227,7 +240,7 @@ async def create_organization(session: AsyncSession, admin: SystemAdmin, data: N
             founded = await found_organization(
                 session, slug=data.slug, name=name, hosts=hosts, locales=locales, default_locale=data.default_locale,
                 minimum_age=data.minimum_age, admin_email=data.admin_email, admin_name=data.admin_name,
-                registration_mode=data.registration_mode)
+                registration_mode=data.registration_mode, time_zone=data.time_zone or DEFAULT_TIME_ZONE)
     except (IntegrityError, organizations.OrganizationError):
         # Someone took a host name or the short name between the checks above and now.
         raise SystemAreaError("main_host", N_("A host name or the short name was taken a moment ago; "
@@ -243,10 +256,11 @@ async def update_organization(session: AsyncSession, admin: SystemAdmin, organiz
     name, hosts, locales = await _check(session, data, organization)
     before = {"name": organization.name, "hosts": [host.host for host in _sorted_hosts(organization)],
               "available_locales": organization.available_locales, "default_locale": organization.default_locale,
-              "registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age}
+              "registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age,
+              "time_zone": organization.time_zone}
     organization.name, organization.available_locales = name, locales
     organization.default_locale, organization.registration_mode = data.default_locale, data.registration_mode
-    organization.minimum_age = data.minimum_age
+    organization.minimum_age, organization.time_zone = data.minimum_age, data.time_zone or organization.time_zone
     try:
         async with session.begin_nested():
             await session.execute(delete(OrganizationHost).where(OrganizationHost.organization_id == organization.id,
@@ -264,7 +278,7 @@ async def update_organization(session: AsyncSession, admin: SystemAdmin, organiz
     record(session, admin, "organization.update", organization_label(organization), organization,
            before=before, after={"name": name, "hosts": hosts, "available_locales": locales,
                                  "default_locale": data.default_locale, "registration_mode": data.registration_mode,
-                                 "minimum_age": data.minimum_age})
+                                 "minimum_age": data.minimum_age, "time_zone": organization.time_zone})
 
 
 def organization_label(organization: Organization) -> str:
@@ -300,7 +314,8 @@ def form_values(organization: Organization) -> dict[str, Any]:
     return {"name": organization.name, "main_host": hosts[0].host if hosts else "",
             "other_hosts": "\n".join(host.host for host in hosts[1:]), "default_locale": organization.default_locale,
             **{f"locale_{code}": code in organization.available_locales for code in ("ca", "es", "en")},
-            "registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age}
+            "registration_mode": organization.registration_mode, "minimum_age": organization.minimum_age,
+            "time_zone": organization.time_zone}
 
 
 def main_host(organization: Organization) -> str:

@@ -1,16 +1,17 @@
 """A managed participant takes over their account: from the desk to an account of their own.
 
-At the desk, staff check the person's identity with the census again and type an e-mail address the
-person reads; the person gets a link (a single-use ``managed_handover`` token of this organization,
-valid for ``core.accounts.tokens.LIFETIMES``, that remembers the address) and, on its page, chooses a
-nickname and password and accepts the terms and the minimum age. The same ``core_users`` row then
-stops being managed: everything they did and their verification stay theirs, and sessions on their
-behalf that are still open end. No HTTP here; the caller commits.
+At the desk, staff check the person's identity again (with any handler that can be used there, like
+``managed.start``) and type an e-mail address the person reads; the person gets a link (a single-use
+``managed_handover`` token of this organization, valid for ``core.accounts.tokens.LIFETIMES``, that
+remembers the address) and, on its page, chooses a nickname and password and accepts the terms and the
+minimum age. The same ``core_users`` row then stops being managed: everything they did and their
+verifications stay theirs, and sessions on their behalf that are still open end. No HTTP here; the
+caller commits.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
 import anyio
 from sqlalchemy import select, update
@@ -26,9 +27,10 @@ from core.adminlog import record
 from core.db import utcnow
 from core.i18n import N_
 from core.models import Organization
-from core.verifications.managed import HAS_ACCOUNT
+from core.verifications.handlers import AuthorizationHandler
+from core.verifications.managed import HAS_ACCOUNT, identify
 from core.verifications.models import ManagedSession, Verification
-from core.verifications.services import VerificationError, census_identity, person_label
+from core.verifications.services import VerificationError, person_label
 
 PURPOSE = "managed_handover"
 EMAIL_TAKEN = N_("This e-mail address belongs to another account. Use another address, or log in with that "
@@ -37,13 +39,14 @@ EXPIRED = N_("This link has expired or was already used. Ask at the desk for a n
 
 
 async def invite(session: AsyncSession, secret_key: str, organization: Organization, staff: User,
-                 document_number: str, birth_date: date, email: str) -> tuple[User, str]:
-    """The managed participant with this identity, and a link token for them to take over their account.
+                 handler: AuthorizationHandler, data: Any, email: str) -> tuple[User, str]:
+    """The managed participant with the identity staff checked with ``handler`` (``data``: its desk form),
+    and a link token for them to take over their account.
 
     Refused when nobody took part at the desk with this identity, when the person already has an account
     of their own, is blocked, or when ``email`` is another account's. A new link replaces an unused one.
     """
-    key, _ = await census_identity(session, secret_key, organization, document_number, birth_date)
+    key, _ = await identify(session, secret_key, organization, handler, data)
     participant = await session.scalar(
         select(User).join(Verification, Verification.user_id == User.id)
         .where(Verification.organization_id == organization.id, Verification.unique_digest == key,

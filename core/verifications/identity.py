@@ -13,6 +13,8 @@ import hmac
 import re
 from datetime import date, datetime
 
+from core.i18n import local_today
+
 DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 """Year-month-day as forms send it, and the day-first forms a municipal spreadsheet exports."""
@@ -32,7 +34,7 @@ def parse_birth_date(value: str, today: date | None = None) -> date | None:
             parsed = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-        if date(1900, 1, 1) <= parsed <= (today or date.today()):
+        if date(1900, 1, 1) <= parsed <= (today or local_today()):
             return parsed
         return None
     return None

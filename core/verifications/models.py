@@ -109,6 +109,9 @@ class ManagedSession(Base):
     staff_name: Mapped[str] = mapped_column(String(120))
     """Kept as it was, like the admin log's, so the log still says who acted after that account is gone."""
     participant_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"))
+    handler: Mapped[str | None] = mapped_column(String(63))
+    """The authorization handler staff verified the person with (None: sessions from before it was kept,
+    all with the census)."""
     reason: Mapped[str] = mapped_column(String(500))
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     expires_at: Mapped[datetime]

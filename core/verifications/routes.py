@@ -30,7 +30,7 @@ from core.spaces.services import space_of
 from core.uploads import KINDS, MEGABYTE, UploadRefused, check, file_response, read_limited, storage
 from core.verifications import handover, identity, managed, services
 from core.verifications.acting import SESSION_ACTING
-from core.verifications.handlers import IDENTITY_DOCUMENT
+from core.verifications.handlers import IDENTITY_DOCUMENT, AuthorizationHandler
 from core.verifications.models import IdentityDocument
 from core.verifications.permissions import AuthorizationRequired, describe
 from core.verifications.schemas import (
@@ -328,41 +328,77 @@ async def revoke(request: Request, db: DB, organization: CurrentOrganization,
 # ---------------------------------------------------------------- the municipal desk
 
 
-def _desk_page(request: Request, form: Form, status_code: int = 200) -> Template:
-    return render(request, "verifications/admin/desk.html", form=form, minutes=managed.SESSION_MINUTES,
-                  status_code=status_code)
+def _desk_page(request: Request, template: str, handler: AuthorizationHandler, identity_form: Form, form: Form,
+               status_code: int = 200) -> Template:
+    """A desk form: the handlers staff may choose from (links, so no script is needed), the chosen one's fields
+    for the person's identity (``DeskCheck.form``) and the form's own (``form``)."""
+    return render(request, template, handler=handler, handlers=managed.desk_handlers(request.app.state.registry),
+                  identity=identity_form, form=form, minutes=managed.SESSION_MINUTES, status_code=status_code)
 
 
-async def _desk_check(request: Request, organization: Organization, form: Form) -> bool:
-    """Whether a desk form may check a person's identity now: valid, and within the staff member's limit of
-    checks (each one counts, so the census cannot be guessed at from the desk); else the form says why."""
+def _shown_handler(request: Request, name: str) -> AuthorizationHandler:
+    """The handler a desk page is opened with (``?handler=``, the first one without it); else 404."""
+    try:
+        return managed.desk_handler(request.app.state.registry, name)
+    except services.VerificationError:
+        raise NotFoundException() from None
+
+
+def _desk_forms(request: Request, schema: type, data: dict[str, Any]) -> tuple[AuthorizationHandler, Form, Form, bool]:
+    """The handler staff chose, its identity form and the page's form, as posted, and whether that handler
+    may be used at the desk (else the identity form says so, and the first handler's fields show)."""
+    registry = request.app.state.registry
+    try:
+        handler, allowed = managed.desk_handler(registry, data.get("handler")), True
+    except services.VerificationError as error:
+        handler, allowed = managed.desk_handlers(registry)[0], False
+        refused = _(request, error.message)
+    assert handler.desk is not None
+    identity_form, form = _form(request, handler.desk.form, data), _form(request, schema, data)
+    if not allowed:
+        identity_form.add_error("__all__", refused)
+    return handler, identity_form, form, allowed
+
+
+def _desk_error(request: Request, identity_form: Form, form: Form, error: services.VerificationError) -> None:
+    """A refusal goes beside its field: of the page's own form, or else of the identity (or at the top)."""
+    own = {field.name for field in form.info.fields}
+    _error(request, form if error.field in own else identity_form, error)
+
+
+async def _desk_check(request: Request, organization: Organization, *forms: Form) -> bool:
+    """Whether the forms of a desk page may check a person's identity now: valid, and within the staff member's
+    limit of checks (each one counts, so the census cannot be guessed at from the desk); else they say why."""
     limit, key = _attempts(request, "verification-desk", 60), f"{organization.id}:{request.state.user.id}"
     if await limit.exceeded(key):
-        form.add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
+        forms[0].add_error("__all__", _(request, N_("Too many attempts; wait a moment and try again")))
         return False
-    if not form.validate():
+    valid = [form.validate() for form in forms]  # every form, so every problem shows at once
+    if not all(valid):
         return False
     await limit.hit(key)
     return True
 
 
 @get("/admin/desk", opt=DESK)
-async def desk(request: Request) -> Template:
-    return _desk_page(request, _form(request, ManagedStart))
+async def desk(request: Request, handler: FromQuery[str] = "") -> Template:
+    shown = _shown_handler(request, handler)
+    assert shown.desk is not None
+    return _desk_page(request, "verifications/admin/desk.html", shown, _form(request, shown.desk.form),
+                      _form(request, ManagedStart))
 
 
 @post("/admin/desk", opt=DESK)
 async def start_acting(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
-    """Verify the person at the desk and act on their behalf from the next page on."""
-    form = _form(request, ManagedStart, await form_data(request))
+    """Verify the person at the desk with the handler staff chose and act on their behalf from the next page on."""
+    handler, identity_form, form, allowed = _desk_forms(request, ManagedStart, await form_data(request))
     staff = request.state.user
-    if await _desk_check(request, organization, form):
+    if allowed and await _desk_check(request, organization, identity_form, form):
         try:
             started = await managed.start(db, request.app.state.registry, _secret(request), organization, staff,
-                                          form.result.document_number, form.result.birth_date, form.result.name,
-                                          form.result.reason)
+                                          handler, identity_form.result, form.result.name, form.result.reason)
         except services.VerificationError as error:
-            _error(request, form, error)
+            _desk_error(request, identity_form, form, error)
         else:
             name = started.participant.name
             await db.commit()
@@ -370,7 +406,7 @@ async def start_acting(request: Request, db: DB, organization: CurrentOrganizati
             request.set_session({**(session if isinstance(session, dict) else {}), SESSION_ACTING: started.id})
             flash(request, _(request, N_("You are acting on behalf of %(name)s."), name=name))
             return Redirect("/", status_code=303)
-    return _desk_page(request, form, status_code=400)
+    return _desk_page(request, "verifications/admin/desk.html", handler, identity_form, form, status_code=400)
 
 
 @post("/account/acting/end", opt=SIGNED_IN)
@@ -393,27 +429,25 @@ async def end_acting(request: Request, db: DB, organization: CurrentOrganization
 # ---------------------------------------------------------------- a managed participant takes over their account
 
 
-def _handover_page(request: Request, form: Form, status_code: int = 200) -> Template:
-    return render(request, "verifications/admin/handover.html", form=form, status_code=status_code)
-
-
 @get("/admin/desk/handover", opt=DESK)
-async def handover_form(request: Request) -> Template:
-    return _handover_page(request, _form(request, ManagedHandover))
+async def handover_form(request: Request, handler: FromQuery[str] = "") -> Template:
+    shown = _shown_handler(request, handler)
+    assert shown.desk is not None
+    return _desk_page(request, "verifications/admin/handover.html", shown, _form(request, shown.desk.form),
+                      _form(request, ManagedHandover))
 
 
 @post("/admin/desk/handover", opt=DESK)
 async def send_handover(request: Request, db: DB, organization: CurrentOrganization) -> Template | Redirect:
     """Check the person's identity again and mail them the link to take over their account."""
-    form = _form(request, ManagedHandover, await form_data(request))
+    handler, identity_form, form, allowed = _desk_forms(request, ManagedHandover, await form_data(request))
     staff = request.state.user
-    if await _desk_check(request, organization, form):
+    if allowed and await _desk_check(request, organization, identity_form, form):
         try:
-            participant, token = await handover.invite(db, _secret(request), organization, staff,
-                                                       form.result.document_number, form.result.birth_date,
-                                                       form.result.email)
+            participant, token = await handover.invite(db, _secret(request), organization, staff, handler,
+                                                       identity_form.result, form.result.email)
         except services.VerificationError as error:
-            _error(request, form, error)
+            _desk_error(request, identity_form, form, error)
         else:
             address = normalise_email(form.result.email)
             await db.commit()
@@ -422,7 +456,7 @@ async def send_handover(request: Request, db: DB, organization: CurrentOrganizat
             await write_to_outbox(request, participant, "managed_handover", to=address, subject=subject, text=text)
             flash(request, _(request, N_("The link is on its way to %(email)s."), email=address))
             return Redirect("/admin/desk", status_code=303)
-    return _handover_page(request, form, status_code=400)
+    return _desk_page(request, "verifications/admin/handover.html", handler, identity_form, form, status_code=400)
 
 
 def _takeover_form(request: Request, organization: Organization, data: Any = None, initial: Any = None) -> Form:
@@ -463,7 +497,8 @@ async def take_over(request: Request, db: DB, organization: CurrentOrganization,
 async def desk_log(request: Request, db: DB, organization: CurrentOrganization, page: FromQuery[int] = 1) -> Template:
     rows, total = await managed.sessions_log(db, organization, page)
     return render(request, "verifications/admin/log.html", sessions=rows, total=total,
-                  page=min(max(page, 1), _pages(total)), pages=_pages(total), now=utcnow())
+                  page=min(max(page, 1), _pages(total)), pages=_pages(total), now=utcnow(),
+                  handlers=request.app.state.registry.authorization_handlers)
 
 
 # ---------------------------------------------------------------- what a component's actions require

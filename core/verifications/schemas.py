@@ -38,6 +38,20 @@ class IdentityDocumentForm(msgspec.Struct, kw_only=True):
         extra={"autocomplete": "postal-code"})] | None = None
 
 
+class DeskDocument(msgspec.Struct, kw_only=True):
+    """At the desk: what staff read on the identity document the person shows them."""
+
+    document_type: Annotated[Literal["dni", "nie", "passport"], Meta(
+        title=N_("Type of document"), extra={"labels": {"dni": N_("DNI"), "nie": N_("NIE"),
+                                                        "passport": N_("Passport")}})] = "dni"
+    document_number: DocumentNumber
+    birth_date: BirthDate
+    postal_code: Annotated[str, Meta(
+        title=N_("Postal code where they live"), max_length=10,
+        description=N_("Some participation is only for people of some neighbourhoods; leave it empty if unsure."),
+        extra={"autocomplete": "off"})] | None = None
+
+
 class Rejection(msgspec.Struct, kw_only=True):
     reason: Annotated[str, Meta(
         title=N_("Why it is rejected"), min_length=5, max_length=500,
@@ -46,8 +60,8 @@ class Rejection(msgspec.Struct, kw_only=True):
 
 
 class ManagedStart(msgspec.Struct, kw_only=True):
-    document_number: DocumentNumber
-    birth_date: BirthDate
+    """At the desk, beside the identity the chosen handler checks (``DeskCheck.form``)."""
+
     name: Annotated[str, Meta(
         title=N_("Name and surname"), max_length=120,
         description=N_("Needed the first time the person takes part here; later, their identity finds them."),
@@ -59,10 +73,9 @@ class ManagedStart(msgspec.Struct, kw_only=True):
 
 
 class ManagedHandover(msgspec.Struct, kw_only=True):
-    """At the desk: the person's identity again, and the address where they get the link."""
+    """At the desk, beside the person's identity checked again (``DeskCheck.form``): the address where they
+    get the link."""
 
-    document_number: DocumentNumber
-    birth_date: BirthDate
     email: Annotated[str, Meta(
         min_length=3, max_length=254, pattern=EMAIL_PATTERN, title=N_("E-mail"),
         description=N_("The person's own address: the link to choose a nickname and password goes there."),

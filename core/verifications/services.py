@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from core.accounts.models import User
 from core.adminlog import record
 from core.db import utcnow
-from core.i18n import N_, translated
+from core.i18n import N_, local_today, translated
 from core.models import Component, Organization, Space
 from core.uploads import Checked, Storage
 from core.verifications import identity
@@ -282,6 +282,35 @@ async def verify_with_census(session: AsyncSession, registry: Any, secret_key: s
     return await grant(session, registry, organization, user, CENSUS.name, key, _details(birth_date, entry.postal_code))
 
 
+# ---------------------------------------------------------------- at the municipal desk (``DeskCheck.check``)
+
+
+async def census_at_desk(*, session: AsyncSession, secret_key: str, organization: Organization,
+                         data: Any) -> tuple[str, dict[str, Any]]:
+    """The census, asked by staff for the person in front of them: the same check as the person's own."""
+    key, entry = await census_identity(session, secret_key, organization, data.document_number, data.birth_date)
+    return key, _details(data.birth_date, entry.postal_code)
+
+
+async def document_at_desk(*, session: AsyncSession, secret_key: str, organization: Organization,
+                           data: Any) -> tuple[str, dict[str, Any]]:
+    """An identity document staff saw, the original, in the person's hands: what they read on it becomes the
+    same digest an approved upload gives (the number is not kept), and the details its conditions read."""
+    if data.document_type not in DOCUMENT_TYPES:
+        raise VerificationError(N_("Choose one of the options."), "document_type")
+    number = identity.normalise_document_number(data.document_number)
+    if number is None:
+        raise VerificationError(N_("Write the document number with its letters and digits, for example "
+                                   "12345678Z."), "document_number")
+    postal_code = None
+    if data.postal_code:
+        postal_code = identity.normalise_postal_code(data.postal_code)
+        if postal_code is None:
+            raise VerificationError(N_("The format is not valid."), "postal_code")
+    key = identity.digest(secret_key, organization.id, number, data.birth_date)
+    return key, {**_details(data.birth_date, postal_code), "document_type": data.document_type}
+
+
 # ---------------------------------------------------------------- identity documents
 
 
@@ -457,7 +486,7 @@ async def authorization(session: AsyncSession, registry: Any, user: User | None,
         elif verification is None:
             missing.append(Missing(handler, handler.name, N_("Verify your identity with: %(handler)s."),
                                    {"handler": handler.title}))
-        elif failed := _conditions_fail(requirement, verification, today or date.today()):
+        elif failed := _conditions_fail(requirement, verification, today or local_today()):
             missing.append(Missing(handler, handler.name, failed.message, failed.variables))
     return Authorization(missing=tuple(missing), granted=tuple(own))
 

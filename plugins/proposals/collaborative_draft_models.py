@@ -23,8 +23,10 @@ class CollaborativeDraft(Base):
     """A text several people write together before one of them publishes it as a proposal."""
 
     __tablename__ = "proposals_collaborative_drafts"
-    # The list reads a component's open and published drafts, newest first, along this index.
-    __table_args__ = (Index("ix_proposals_collaborative_drafts_listing", "component_id", "state", "id"),)
+    # The list reads a component's open and published drafts, newest first, along this index; a proposal's
+    # page finds the draft it was published from along the second (services.proposal_and_support).
+    __table_args__ = (Index("ix_proposals_collaborative_drafts_listing", "component_id", "state", "id"),
+                      Index("ix_proposals_collaborative_drafts_proposal_id", "proposal_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("core_components.id", ondelete="CASCADE"))

@@ -54,8 +54,13 @@ def enabled(registry: Any, component: Component) -> bool:
     return services.settings(registry, component).collaborative_drafts_enabled
 
 
+def drafts_url(registry: Any, component: Component) -> str:
+    """The address of the component's collaborative drafts."""
+    return f"{component_url(registry, component)}/collaborative-drafts"
+
+
 def path_of(registry: Any, component: Component, draft: CollaborativeDraft) -> str:
-    return f"{component_url(registry, component)}/collaborative-drafts/{draft.id}"
+    return f"{drafts_url(registry, component)}/{draft.id}"
 
 
 def is_collaborator(draft: CollaborativeDraft, user: Any) -> bool:

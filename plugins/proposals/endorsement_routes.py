@@ -33,15 +33,14 @@ def _limit(request: Request) -> RateLimit:
 
 async def endorsement_context(request: Request, db: Any, component: Component, proposal: Proposal) -> dict[str, Any]:
     """What the proposal's page shows of endorsements: the endorsers, their number (stored on the proposal),
-    this person's buttons. No query at all while endorsing is closed and nobody endorsed; one for the list,
-    and two more for the buttons of someone logged in while it is open."""
+    this person's buttons. No query at all while endorsing is closed and nobody endorsed; else one, for the
+    list and the buttons of someone logged in while it is open (their groups came with them)."""
     may_endorse = endorsements.may_endorse(request.app.state.registry, component)
     user = request.state.get("user")
-    listed = await core_endorsements.endorsers(db, services.RESOURCE_TYPE, proposal.id) \
-        if proposal.endorsements_count else []
     open_to_them = may_endorse and proposal.state == "published" and user is not None
-    choices = await core_endorsements.choices(db, user if open_to_them else None, services.RESOURCE_TYPE,
-                                              [proposal.id])
+    listed, choices = await core_endorsements.endorsers_and_choices(
+        db, user if open_to_them else None, services.RESOURCE_TYPE, proposal.id,
+        listed=bool(proposal.endorsements_count))
     return {"endorsers": listed, "endorsers_total": proposal.endorsements_count, "endorsement_choices": choices,
             "may_endorse": may_endorse}
 

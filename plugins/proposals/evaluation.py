@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, object_session, selectinload
 
 from core import search
 from core.accounts.models import User
@@ -106,10 +106,22 @@ async def custom_states(session: AsyncSession, component: Component) -> Sequence
                                   .order_by(AnswerState.weight, AnswerState.id))).all()
 
 
+_STATES = "proposals.answer_states"
+
+
 async def states_of(session: AsyncSession, component: Component) -> dict[str, StateInfo]:
-    """Every answer state of the component, built-in ones first (one query)."""
-    return {**BUILTIN, **{state.token: StateInfo(state.token, state.name, state.kind)
-                          for state in await custom_states(session, component)}}
+    """Every answer state of the component, built-in ones first: one query, once per request (the session,
+    which lives as long as the request, remembers them; adding, changing or deleting a state forgets)."""
+    known = session.info.setdefault(_STATES, {})
+    if component.id not in known:
+        known[component.id] = {**BUILTIN, **{state.token: StateInfo(state.token, state.name, state.kind)
+                                             for state in await custom_states(session, component)}}
+    return dict(known[component.id])
+
+
+def _forget_states(session: AsyncSession | None) -> None:
+    if session is not None:
+        session.info.pop(_STATES, None)
 
 
 async def add_state(session: AsyncSession, component: Component, token: str, name: dict[str, str],
@@ -129,6 +141,7 @@ async def add_state(session: AsyncSession, component: Component, token: str, nam
     weight = await session.scalar(select(func.coalesce(func.max(AnswerState.weight), -1))
                                   .where(AnswerState.component_id == component.id))
     state = AnswerState(component_id=component.id, token=token, name=name, kind=kind, weight=weight + 1)
+    _forget_states(session)
     session.add(state)
     await session.flush()
     return state
@@ -146,6 +159,7 @@ def update_state(state: AnswerState, name: dict[str, str], kind: str) -> None:
     """Rename a state or change what it counts as; its token stays, as answers and CSV files hold it."""
     if kind not in KINDS:
         raise ProposalError(N_("Choose one of the options."), "kind")
+    _forget_states(object_session(state))
     state.name = name
     state.kind = kind
 
@@ -156,6 +170,7 @@ async def delete_state(session: AsyncSession, component: Component, state: Answe
                                                                      Proposal.answer_state == state.token))
     if used:
         raise ProposalError(N_("Proposals are answered with this state: answer them otherwise first."))
+    _forget_states(session)
     await session.delete(state)
 
 

@@ -18,7 +18,7 @@ from core.spaces.admin import locales_of
 from core.web import DB
 from plugins.proposals import evaluation, links, services
 from plugins.proposals.admin_forms import AnswerForm, NoteForm
-from plugins.proposals.models import Proposal
+from plugins.proposals.models import AnswerState, Proposal
 
 
 def form(request: Request, schema: type, data: Any = None, initial: Any = None, **choices: Any) -> Form:
@@ -34,14 +34,21 @@ def state_choices(request: Request, states: dict[str, evaluation.StateInfo]) -> 
 
 
 async def evaluation_context(request: Request, db: DB, component: Component, proposal: Proposal,
-                             answer: Form | None = None, note: Any = None) -> dict[str, Any]:
+                             answer: Form | None = None, note: Any = None,
+                             state: AnswerState | None = None) -> dict[str, Any]:
     """What the proposal's page shows of its evaluation: for everyone, the answer's state and its links; for
-    the space's admins and valuators, the valuators, the private notes and the forms they may use."""
+    the space's admins and valuators, the valuators, the private notes and the forms they may use.
+
+    ``state`` is the component's own state the proposal is in, when the page read it with the proposal
+    (``services.proposal_and_support``): its badge then costs no query."""
     context: dict[str, Any] = {
         "links": await links.links_of(db, request.app.state.registry, component.space.organization_id, proposal),
         "answer_states": evaluation.BUILTIN, "may_evaluate": False, "may_answer": False, "answer": None,
     }
-    if proposal.answer_state and proposal.answer_state not in evaluation.BUILTIN:
+    if state is not None and state.token == proposal.answer_state:
+        context["answer_states"] = {**evaluation.BUILTIN,
+                                    state.token: evaluation.StateInfo(state.token, state.name, state.kind)}
+    elif proposal.answer_state and proposal.answer_state not in evaluation.BUILTIN:
         context["answer_states"] = await evaluation.states_of(db, component)
     if request.state.get("user") is None:
         return context

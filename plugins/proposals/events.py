@@ -13,7 +13,8 @@ from plugins.proposals.models import Proposal
 
 EVENT_TYPES = (
     EventType(name="proposals.proposal_published", title=N_("New proposals in the spaces you follow"),
-              message=N_("%(actor)s published a new proposal: %(resource)s"), public=True),
+              message=N_("%(actor)s published a new proposal: %(resource)s"), public=True,
+              author_followers=True),
     EventType(name="proposals.proposal_answered", title=N_("Answers to proposals you follow"),
               message=N_("The proposal %(resource)s has an answer"), public=True),
     EventType(name="proposals.threshold_reached", title=N_("Proposals that reach their threshold"),

@@ -72,3 +72,14 @@ async def on_map(session: AsyncSession, conditions: Sequence[Any]) -> tuple[Sequ
         .where(*where).order_by(Proposal.published_at.desc(), Proposal.id.desc()).limit(MAP_LIMIT)
     )).all()
     return rows, total
+
+
+async def near(session: AsyncSession, component_id: int) -> tuple[float, float] | None:
+    """Where the map picker opens when the proposal has no place yet: at the component's most recently
+    published located proposal (one query), or None when it has none."""
+    row = (await session.execute(
+        select(Proposal.latitude, Proposal.longitude)
+        .where(Proposal.component_id == component_id, Proposal.state == "published", located())
+        .order_by(Proposal.published_at.desc(), Proposal.id.desc()).limit(1)
+    )).first()
+    return (row.latitude, row.longitude) if row else None

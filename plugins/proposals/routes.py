@@ -25,6 +25,7 @@ from core.groups import services as group_services
 from core.i18n import N_, current_locale
 from core.manifest import ResourceInfo
 from core.models import Component
+from core.observability import content_security_policy
 from core.permissions import actor_of, allowed
 from core.ratelimit import RateLimit
 from core.scopes import services as scope_services
@@ -36,14 +37,16 @@ from core.web import DB, render, safe_next
 from plugins.proposals import (
     admin_log,
     amendment_routes,
+    collaborative_drafts,
     endorsement_routes,
     evaluation,
     evaluation_page,
     geolocation,
+    links,
     participatory_texts,
     services,
 )
-from plugins.proposals.models import Proposal
+from plugins.proposals.models import AnswerState, Proposal
 from plugins.proposals.schemas import ClassificationForm, ProposalText
 
 READ = {"permission": "public"}
@@ -53,6 +56,8 @@ ANSWER = {"permission": "proposals.answer"}
 EVALUATE = {"permission": "proposals.evaluate"}
 CLASSIFY = {"permission": "proposals.classify"}
 SEED_COOKIE = "proposals_seed"
+UNREAD = object()
+"""What ``_show_page`` was given for something the page has not read yet."""
 
 
 def _(request: Request, message: str, **variables: Any) -> str:
@@ -141,24 +146,36 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
 async def show(request: Request, db: DB, component: CurrentComponent,
                proposal_id: FromPath[int]) -> Template | Redirect:
     try:
-        proposal, supported = await services.proposal_and_support(db, component, proposal_id,
-                                                                  request.state.get("user"))
+        proposal, supported, state, draft = await services.proposal_and_support(db, component, proposal_id,
+                                                                                request.state.get("user"))
     except LookupError:
         raise NotFoundException() from None
     if proposal.state == "draft":
         return Redirect(f"{_base(request, component)}/{proposal.id}/preview")
-    return await _show_page(db, request, component, proposal, supported=supported)
+    return await _show_page(db, request, component, proposal, supported=supported, state=state, draft=draft)
 
 
 async def _show_page(db: DB, request: Request, component: Component, proposal: Proposal,
                      answer: Form | None = None, note: Form | None = None,
-                     classification: Form | None = None, supported: bool | None = None) -> Template:
-    """The proposal's page; ``answer`` and ``note`` are the evaluation's forms as sent, when they have errors."""
+                     classification: Form | None = None, supported: bool | None = None,
+                     state: AnswerState | None = None, draft: Any = UNREAD) -> Template:
+    """The proposal's page; ``answer`` and ``note`` are the evaluation's forms as sent, when they have errors,
+    ``supported``, ``state`` and ``draft`` what the page's reading of the proposal found (else they are read
+    here)."""
     user = request.state.get("user")
     registry = request.app.state.registry
     sent = answer if answer is not None and answer.errors else note if note is not None and note.errors else None
     if classification is not None and classification.errors:
         sent = classification
+    evaluated = await evaluation_page.evaluation_context(request, db, component, proposal, answer, note, state)
+    if collaborative_drafts.enabled(registry, component):
+        # The collaborative draft it was written in, first among the proposals it is linked to.
+        if draft is UNREAD:
+            draft = await services.collaborative_draft_of(db, proposal)
+        if draft is not None:
+            evaluated["links"] = [links.LinkedProposal(
+                N_("Written together in the collaborative draft"), draft[1],
+                f"{collaborative_drafts.drafts_url(registry, component)}/{draft[0]}"), *evaluated["links"]]
     return _page(
         request, "proposals/show.html", component, proposal=proposal,
         thread=await thread_for(request, component, services.RESOURCE_TYPE, proposal.id),
@@ -167,7 +184,7 @@ async def _show_page(db: DB, request: Request, component: Component, proposal: P
         else proposal.id in await services.supported_ids(db, user, [proposal.id]),
         may_support=services.may_support(registry, component),
         editable=services.editable(registry, component, proposal, user), status_code=400 if sent else 200,
-        **await evaluation_page.evaluation_context(request, db, component, proposal, answer, note),
+        **evaluated,
         **await endorsement_routes.endorsement_context(request, db, component, proposal),
         **await amendment_routes.amendment_context(request, db, component, proposal),
         classification=await _classification(request, db, component, proposal, sent=classification),
@@ -235,11 +252,28 @@ async def _details(request: Request, db: DB, component: Component, proposal: Pro
                           "longitude": proposal.longitude})
 
 
+async def _details_page(request: Request, template: str, component: Component, status_code: int = 200,
+                        **context: Any) -> Template:
+    """The complete step or the edit form. Where the component places proposals on a map, it offers a map
+    to pick the place on (js/proposals-map-picker.js, which loads Leaflet only when asked): the tiles'
+    address and where the map opens go in the page (one query), and only this page's policy lets images
+    come from the tile server."""
+    if not services.settings(request.app.state.registry, component).geolocation_enabled:
+        return _page(request, template, component, status_code=status_code, picker=None, **context)
+    app_settings = request.app.state.settings
+    picker = {"tiles_url": app_settings.map_tiles_url, "attribution": app_settings.map_attribution,
+              "host": app_settings.map_tiles_origin.partition("://")[2].removeprefix("*."),
+              "near": await geolocation.near(request.state.db, component.id)}
+    response = _page(request, template, component, status_code=status_code, picker=picker, **context)
+    response.headers["content-security-policy"] = content_security_policy([app_settings.map_tiles_origin])
+    return response
+
+
 @get("/{proposal_id:int}/complete", opt=CREATE)
 async def complete(request: Request, db: DB, component: CurrentComponent, proposal_id: FromPath[int]) -> Template:
     proposal = await _draft(db, request, component, proposal_id)
-    return _page(request, "proposals/complete.html", component, proposal=proposal,
-                 form=await _details(request, db, component, proposal))
+    return await _details_page(request, "proposals/complete.html", component, proposal=proposal,
+                               form=await _details(request, db, component, proposal))
 
 
 @post("/{proposal_id:int}/complete", opt=CREATE)
@@ -255,7 +289,8 @@ async def save_complete(request: Request, db: DB, component: CurrentComponent,
         else:
             await db.commit()
             return Redirect(f"{_base(request, component)}/{proposal.id}/preview", status_code=303)
-    return _page(request, "proposals/complete.html", component, proposal=proposal, form=form, status_code=400)
+    return await _details_page(request, "proposals/complete.html", component, proposal=proposal, form=form,
+                               status_code=400)
 
 
 @get("/{proposal_id:int}/preview", opt=CREATE)
@@ -301,8 +336,8 @@ async def edit(request: Request, db: DB, component: CurrentComponent, proposal_i
     proposal = await _proposal(db, request, component, proposal_id)
     if not services.editable(request.app.state.registry, component, proposal, request.state.user):
         raise NotFoundException()
-    return _page(request, "proposals/edit.html", component, proposal=proposal,
-                 form=await _details(request, db, component, proposal))
+    return await _details_page(request, "proposals/edit.html", component, proposal=proposal,
+                               form=await _details(request, db, component, proposal))
 
 
 @post("/{proposal_id:int}/edit", opt=CREATE)
@@ -319,7 +354,8 @@ async def save_edit(request: Request, db: DB, component: CurrentComponent,
             await db.commit()
             flash(request, _(request, N_("The changes are saved.")))
             return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
-    return _page(request, "proposals/edit.html", component, proposal=proposal, form=form, status_code=400)
+    return await _details_page(request, "proposals/edit.html", component, proposal=proposal, form=form,
+                               status_code=400)
 
 
 @post("/{proposal_id:int}/withdraw", opt=CREATE)

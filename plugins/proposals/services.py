@@ -52,6 +52,7 @@ from core.scopes import services as scope_services
 from core.scopes.models import Scope
 from core.spaces import phase_settings_of, settings_of
 from plugins.proposals import geolocation, versions
+from plugins.proposals.collaborative_draft_models import CollaborativeDraft
 from plugins.proposals.events import resource_of
 from plugins.proposals.models import SHUFFLE_RANGE, AnswerState, Participant, Proposal, Support
 from plugins.proposals.schemas import (
@@ -265,12 +266,20 @@ async def reclassify(session: AsyncSession, component: Component, proposal: Prop
         await search.index(session, component, [search_document(proposal)])
 
 
+_CLASSIFICATIONS = "proposals.classifications"
+
+
 async def classifications(session: AsyncSession, component: Component) -> tuple[list[Any], list[Any]]:
     """The categories of the component's space and the scopes of its organization, in their order: what the
     forms offer, what the list filters by and names.
 
     One query for both (a UNION ALL of the two small tables), for the list's budget of queries; the
-    rows become detached Category and Scope objects, only ever read."""
+    rows become detached Category and Scope objects, only ever read. The session, which lives as long as
+    the request, remembers them, so the several parts of a page that ask cost that one query."""
+    known = session.info.setdefault(_CLASSIFICATIONS, {})
+    if component.space_id in known:
+        categories, scopes = known[component.space_id]
+        return list(categories), list(scopes)
     number, text = sa_cast(null(), Integer), sa_cast(null(), String)
     rows = (await session.execute(union_all(
         select(literal("category").label("kind"), Category.id, Category.parent_id, Category.name,
@@ -285,8 +294,10 @@ async def classifications(session: AsyncSession, component: Component) -> tuple[
     scopes = [Scope(id=row.id, organization_id=component.space.organization_id, parent_id=row.parent_id,
                     name=row.name, code=row.code, scope_type_id=row.scope_type_id, created_at=row.created_at)
               for row in rows if row.kind == "scope"]
-    return ([category for category, _ in category_services.tree(categories)],
-            [scope for scope, _ in scope_services.tree(scopes)])
+    found = ([category for category, _ in category_services.tree(categories)],
+             [scope for scope, _ in scope_services.tree(scopes)])
+    known[component.space_id] = found
+    return list(found[0]), list(found[1])
 
 
 async def withdraw(session: AsyncSession, proposal: Proposal, user: Any) -> None:
@@ -343,14 +354,40 @@ async def proposal_for(session: AsyncSession, component: Component, proposal_id:
     return _may_read(proposal, proposal_id, user)
 
 
-async def proposal_and_support(session: AsyncSession, component: Component, proposal_id: int,
-                               user: Any) -> tuple[Proposal, bool]:
-    """``proposal_for`` and whether this person supports it, in one query (the proposal page's budget)."""
+def _published_from() -> Any:
+    return CollaborativeDraft.proposal_id == Proposal.id, CollaborativeDraft.component_id == Proposal.component_id
+
+
+async def collaborative_draft_of(session: AsyncSession, proposal: Proposal) -> tuple[int, str] | None:
+    """The id and title of the collaborative draft the proposal was published from, if it was (one query)."""
+    row = (await session.execute(select(CollaborativeDraft.id, CollaborativeDraft.title).where(
+        CollaborativeDraft.proposal_id == proposal.id, CollaborativeDraft.component_id == proposal.component_id)
+        .order_by(CollaborativeDraft.id).limit(1))).first()
+    return (row.id, row.title) if row else None
+
+
+async def proposal_and_support(session: AsyncSession, component: Component, proposal_id: int, user: Any
+                               ) -> tuple[Proposal, bool, AnswerState | None, tuple[int, str] | None]:
+    """``proposal_for``, whether this person supports it, the component's own answer state the proposal is
+    in (None for a built-in one or none) and the collaborative draft it was published from (``collaborative_draft_of``),
+    in one query (the proposal page's budget). The state is a detached AnswerState, only ever read."""
     supported = (exists().where(Support.proposal_id == Proposal.id, Support.user_id == user.id)
                  if user is not None else false())
-    row = (await session.execute(_readable(component, proposal_id).add_columns(supported.label("supported")))
-           ).unique().first()
-    return _may_read(row[0] if row else None, proposal_id, user), bool(row and row[1])
+    custom = [Proposal.answer_state.is_not(None), AnswerState.component_id == Proposal.component_id,
+              AnswerState.token == Proposal.answer_state]
+    draft = select(CollaborativeDraft.id).where(*_published_from()).order_by(CollaborativeDraft.id).limit(1)
+    row = (await session.execute(_readable(component, proposal_id).add_columns(
+        supported.label("supported"),
+        select(AnswerState.name).where(*custom).scalar_subquery().label("state_name"),
+        select(AnswerState.kind).where(*custom).scalar_subquery().label("state_kind"),
+        draft.scalar_subquery().label("draft_id"),
+        draft.with_only_columns(CollaborativeDraft.title).scalar_subquery().label("draft_title"),
+    ))).unique(lambda row: row[0].id).first()  # the state's name, a dict, cannot be hashed
+    proposal = _may_read(row[0] if row else None, proposal_id, user)
+    state = (AnswerState(component_id=component.id, token=proposal.answer_state, name=row.state_name,
+                         kind=row.state_kind) if row.state_kind is not None else None)
+    return (proposal, bool(row.supported), state,
+            (row.draft_id, row.draft_title) if row.draft_id is not None else None)
 
 
 @dataclass

@@ -212,7 +212,7 @@ def test_admin_pages_pass_axe_and_the_html_checker(browser, live_server, tmp_pat
     page.get_by_role("main").get_by_role("button", name="Inicia la sessió").click()
     queue, seen, failures, files = deque(["/admin"]), set(), [], []
     per_shape: dict[str, int] = {}  # a few pages of each type, so that every type fits in the budget
-    while queue and len(seen) < 60:
+    while queue and len(seen) < 75:
         path = queue.popleft()
         if path in seen or per_shape.get(shape(path), 0) >= SAMPLES_PER_SHAPE:
             continue

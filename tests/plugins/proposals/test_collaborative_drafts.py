@@ -7,6 +7,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from core.db import utcnow
 from core.events import Event, event_sessionmaker
 from core.models import Component
 from plugins.proposals import collaborative_drafts, services
@@ -320,3 +321,37 @@ async def test_personal_data_names_the_drafts_a_person_writes(client, demo, db, 
     data = await collaborative_drafts.personal_data(db, citizens[0])
     assert [row["id"] for row in data["proposals_collaborative_drafts"]] == [draft_id]
     assert (await collaborative_drafts.personal_data(db, citizens[1]))["proposals_collaborative_drafts"] == []
+
+
+async def test_the_proposal_and_its_draft_link_to_each_other(client, demo, db, citizens, count_queries):
+    component = await enabled_component(db)
+    await log_in(client, "vei0@example.org")
+    draft_id = await start_draft(client, component)
+    url = f"{drafts_url(component)}/{draft_id}"
+    published = await post(client, url, f"{url}/publish")
+    proposal_url = published.headers["location"]
+    client.cookies.clear()
+    await client.get("/locale/en?next=/")
+
+    with count_queries() as reading:
+        proposal_page = (await client.get(proposal_url)).text
+    assert f'<a href="{url}">{TITLE}</a>' in proposal_page
+    assert "Written together in the collaborative draft" in proposal_page
+    assert f'href="{proposal_url}"' in (await client.get(url)).text
+    with count_queries() as unrelated:  # the draft comes with the proposal: no query more than another's
+        assert (await client.get(f"{BASE}/{component.id}/{await other_proposal(db, component)}")).status_code == 200
+    assert reading.count == unrelated.count
+
+    # Drafts turned off: their pages are gone, and so is the link to them.
+    await set_rules(db, component, collaborative_drafts_enabled=False)
+    proposal_page = (await client.get(proposal_url)).text
+    assert (await client.get(url)).status_code == 404 and url not in proposal_page
+    assert TITLE in proposal_page
+
+
+async def other_proposal(db, component: Component) -> int:
+    proposal = Proposal(component_id=component.id, title="Una altra proposta sense esborrany", body="<p>x</p>",
+                        language="ca", state="published", published_at=utcnow())
+    db.add(proposal)
+    await db.commit()
+    return proposal.id

@@ -202,3 +202,44 @@ async def test_a_participatory_text_has_no_map(client, demo, db):
     assert (await client.get(f"{url}/map")).status_code == 200  # the demo places its proposals
     await set_rules(db, component, participatory_texts_enabled=True)
     assert (await client.get(f"{url}/map")).status_code == 404
+
+
+async def test_the_wizard_and_the_edit_form_offer_a_map_picker_only_where_the_map_is_on(client, demo, db,
+                                                                                       citizens):  # noqa: F811
+    component = await demo_component(db)
+    url = f"{BASE}/{component.id}"
+    await placed(db, component, "Una font nova al parc del Castell", latitude=41.5, longitude=2.1)
+    await log_in(client, "vei0@example.org")
+    proposal_id = await draft_of(client, db, url)
+    script = "/js/proposals-map-picker.js"
+    response = await client.get(f"{url}/{proposal_id}/complete")
+    html = response.text
+    # Hidden for a browser without JavaScript, which keeps the fields; the script and its data are there.
+    assert re.search(r'<div class="map-picker" id="map-picker" hidden\s', html)
+    assert 'name="latitude"' in html and 'name="longitude"' in html
+    assert script in html and "<script>" not in html and not re.search(r"<script[^>]+leaflet", html)
+    assert 'data-latitude-field="field-latitude" data-longitude-field="field-longitude"' in html
+    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert 'data-near-latitude="41.5" data-near-longitude="2.1"' in html  # where the component's proposals are
+    assert "https://tile.openstreetmap.org" in response.headers["content-security-policy"]
+    static = html.split(script)[0].rsplit('src="', 1)[1] + script
+    assert (await client.get(static)).status_code == 200
+
+    # A form sent with errors keeps the picker; the published proposal's edit form has it too.
+    sent = await submit(client, f"{url}/{proposal_id}/complete", title="Un títol prou llarg per a la prova",
+                        body="Un text prou llarg per a la prova del mapa.", latitude="91", longitude="2")
+    assert sent.status_code == 400 and 'id="map-picker"' in sent.text and 'value="91"' in sent.text
+    db.add(Proposal(component_id=component.id, author_id=citizens[0].id, title="La meva proposta amb lloc",
+                    body="<p>x</p>", language="ca", state="published", published_at=utcnow(), latitude=41.6,
+                    longitude=2.2))
+    await db.commit()
+    mine = await db.scalar(select(Proposal.id).where(Proposal.title == "La meva proposta amb lloc"))
+    edit = (await client.get(f"{url}/{mine}/edit")).text
+    assert 'id="map-picker"' in edit and script in edit and 'value="41.6"' in edit
+
+    # Where the map is off: no picker, no script, no tile server in the policy.
+    await set_rules(db, component, geolocation_enabled=False)
+    response = await client.get(f"{url}/{proposal_id}/complete")
+    assert 'id="map-picker"' not in response.text and script not in response.text
+    assert "tile.openstreetmap.org" not in response.headers["content-security-policy"]
+    assert script not in (await client.get(f"{url}/{mine}/edit")).text
