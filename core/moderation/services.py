@@ -9,7 +9,7 @@ pages, exports and search with ``not_hidden(Model.id, "plugin.thing")`` in a que
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,17 @@ def not_hidden(column: Any, resource_type: str) -> ColumnElement[bool]:
     # index, PostgreSQL hashes them) instead of a lookup per row, a third faster over a long list.
     return column.not_in(select(Moderation.resource_id).where(Moderation.resource_type == resource_type,
                                                               Moderation.hidden_at.is_not(None)))
+
+
+def visible_count(column: Any, resource_type: str, conditions: Sequence[Any]) -> Any:
+    """How many rows meet ``conditions`` and are not hidden, as a scalar subquery: all of them counted along
+    an index, less the hidden ones among them (found by their few ids). A long list's count checked row by
+    row against the hidden ids (``not_hidden``) costs three times as much on SQLite."""
+    hidden = column.in_(select(Moderation.resource_id).where(Moderation.resource_type == resource_type,
+                                                             Moderation.hidden_at.is_not(None)))
+    every = select(func.count()).select_from(column.table).where(*conditions).scalar_subquery()
+    taken_off = select(func.count()).select_from(column.table).where(*conditions, hidden).scalar_subquery()
+    return every - taken_off
 
 
 async def hidden_ids(session: AsyncSession, resource_type: str, ids: Iterable[int]) -> set[int]:

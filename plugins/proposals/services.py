@@ -19,7 +19,6 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    case,
     delete,
     exists,
     false,
@@ -46,7 +45,7 @@ from core.groups import services as groups
 from core.i18n import N_, translated
 from core.manifest import ResourceInfo, SearchDocument
 from core.models import Component, Organization, Space
-from core.moderation.services import not_hidden
+from core.moderation.services import not_hidden, visible_count
 from core.richtext import plain_text, sanitize
 from core.scopes import services as scope_services
 from core.scopes.models import Scope
@@ -467,9 +466,12 @@ def state_condition(component_id: int, state: str) -> Any:
 
 
 def listing_conditions(session: AsyncSession, registry: Any, component: Component, user: Any,
-                       filters: Filters) -> list[Any]:
-    """What a proposal must meet to be in the list as filtered: the list and its map view read by them."""
-    conditions = [Proposal.component_id == component.id, not_hidden(Proposal.id, RESOURCE_TYPE)]
+                       filters: Filters, *, moderated: bool = True) -> list[Any]:
+    """What a proposal must meet to be in the list as filtered: the list and its map view read by them.
+    ``moderated=False`` leaves out "not hidden by moderation", for ``visible_count``."""
+    conditions = [Proposal.component_id == component.id]
+    if moderated:
+        conditions.append(not_hidden(Proposal.id, RESOURCE_TYPE))
     if filters.state == "withdrawn":
         conditions.append(Proposal.state == "withdrawn")
     else:
@@ -505,14 +507,15 @@ def listing_conditions(session: AsyncSession, registry: Any, component: Componen
 async def listing(session: AsyncSession, registry: Any, component: Component, user: Any,
                   filters: Filters) -> tuple[Sequence[Proposal], int]:
     """One page of the component's proposals as filtered and ordered, and how many match."""
-    conditions = listing_conditions(session, registry, component, user, filters)
+    unmoderated = listing_conditions(session, registry, component, user, filters, moderated=False)
+    conditions = [*unmoderated, not_hidden(Proposal.id, RESOURCE_TYPE)]
     offset = (filters.page - 1) * PER_PAGE
     author = joinedload(Proposal.author)
     if filters.order in ("recent", "most_supported", "most_endorsed"):
         # Two queries, not one with count(*) OVER (): the window makes the database build and sort
         # every match before it can return the first page; alone, the count reads the listing index
         # and the page stops after PER_PAGE rows of it.
-        total = await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
+        total = await session.scalar(select(visible_count(Proposal.id, RESOURCE_TYPE, unmoderated))) or 0
         key = {"recent": Proposal.published_at, "most_supported": Proposal.supports_count,
                "most_endorsed": Proposal.endorsements_count}[filters.order]
         proposals = (await session.scalars(
@@ -520,7 +523,7 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
             .limit(PER_PAGE).offset(offset)
         )).all()
         return proposals, total
-    return await _shuffled(session, conditions, filters.seed, offset)
+    return await _shuffled(session, conditions, unmoderated, filters.seed, offset)
 
 
 def shuffle_start(seed: int) -> int:
@@ -528,7 +531,7 @@ def shuffle_start(seed: int) -> int:
     return (seed * 2654435761) % SHUFFLE_RANGE
 
 
-async def _shuffled(session: AsyncSession, conditions: list[Any], seed: int,
+async def _shuffled(session: AsyncSession, conditions: list[Any], unmoderated: list[Any], seed: int,
                     offset: int) -> tuple[Sequence[Proposal], int]:
     """The random order: every proposal holds a random ``shuffle`` number; a visitor's seed picks a
     starting number, and the list runs from there to the end and on from the beginning. Each visitor
@@ -551,13 +554,14 @@ async def _shuffled(session: AsyncSession, conditions: list[Any], seed: int,
                 .order_by(page.c.lap, page.c.shuffle, page.c.id))
 
     if offset == 0:
-        total = await session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
+        total = await session.scalar(select(visible_count(Proposal.id, RESOURCE_TYPE, unmoderated))) or 0
         proposals = list((await session.scalars(load(part(0, PER_PAGE, 0)))).all())
         if len(proposals) < min(PER_PAGE, total):
             proposals += (await session.scalars(load(part(1, PER_PAGE - len(proposals), 0)))).all()
         return proposals, total
     total, first_lap = (await session.execute(
-        select(func.count(Proposal.id), func.coalesce(func.sum(case((after, 1), else_=0)), 0)).where(*conditions)
+        select(visible_count(Proposal.id, RESOURCE_TYPE, unmoderated),
+               visible_count(Proposal.id, RESOURCE_TYPE, [*unmoderated, after]))
     )).one()
     taken = max(0, min(PER_PAGE, first_lap - offset))
     parts = [part(0, taken, offset)] if taken else []

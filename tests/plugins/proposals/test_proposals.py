@@ -398,3 +398,27 @@ async def test_the_proposal_page_costs_the_same_whatever_its_comments_and_suppor
     assert many.count <= 8, "\n".join(many.statements)
     client.cookies.clear()
     assert (await cost()).count <= 8
+
+
+async def test_hidden_proposals_are_neither_listed_nor_counted_in_any_order_or_page(demo, db, registry):
+    from core.moderation.models import Moderation
+
+    component = await demo_component(db)
+    await published_proposals(db, component, 45)
+    visible = set(await db.scalars(select(Proposal.id).where(Proposal.component_id == component.id,
+                                                             Proposal.state == "published")))
+    hidden = sorted(visible)[3::20]  # two of them, far apart in any order
+    db.add_all([Moderation(organization_id=demo.id, space_id=component.space_id, component_id=component.id,
+                           resource_type="proposals.proposal", resource_id=proposal_id, report_count=3,
+                           hidden_at=utcnow()) for proposal_id in hidden])
+    await db.commit()
+    visible -= set(hidden)
+    pages = -(-len(visible) // services.PER_PAGE)
+    for order, seed in (("recent", 1), ("random", 1), ("random", 777_777)):
+        seen = []
+        for page in range(1, pages + 1):
+            proposals, total = await services.listing(db, registry, component, None,
+                                                      services.Filters(order=order, seed=seed, page=page))
+            assert total == len(visible), (order, seed, page)
+            seen += [proposal.id for proposal in proposals]
+        assert sorted(seen) == sorted(visible), (order, seed)  # every visible one once, no hidden one
