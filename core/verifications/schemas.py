@@ -17,6 +17,8 @@ DocumentNumber = Annotated[str, Meta(
     extra={"autocomplete": "off"},
 )]
 BirthDate = Annotated[datetime.date, Meta(title=N_("Date of birth"))]
+DocumentType = Annotated[Literal["dni", "nie", "passport"], Meta(
+    title=N_("Type of document"), extra={"labels": {"dni": N_("DNI"), "nie": N_("NIE"), "passport": N_("Passport")}})]
 
 
 class CensusVerification(msgspec.Struct, kw_only=True):
@@ -27,9 +29,7 @@ class CensusVerification(msgspec.Struct, kw_only=True):
 class IdentityDocumentForm(msgspec.Struct, kw_only=True):
     """The fields beside the file (which ``core.uploads`` checks)."""
 
-    document_type: Annotated[Literal["dni", "nie", "passport"], Meta(
-        title=N_("Type of document"), extra={"labels": {"dni": N_("DNI"), "nie": N_("NIE"),
-                                                        "passport": N_("Passport")}})] = "dni"
+    document_type: DocumentType = "dni"
     document_number: DocumentNumber
     birth_date: BirthDate
     postal_code: Annotated[str, Meta(
@@ -41,9 +41,7 @@ class IdentityDocumentForm(msgspec.Struct, kw_only=True):
 class DeskDocument(msgspec.Struct, kw_only=True):
     """At the desk: what staff read on the identity document the person shows them."""
 
-    document_type: Annotated[Literal["dni", "nie", "passport"], Meta(
-        title=N_("Type of document"), extra={"labels": {"dni": N_("DNI"), "nie": N_("NIE"),
-                                                        "passport": N_("Passport")}})] = "dni"
+    document_type: DocumentType = "dni"
     document_number: DocumentNumber
     birth_date: BirthDate
     postal_code: Annotated[str, Meta(
