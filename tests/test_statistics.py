@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -22,7 +23,7 @@ from core.follows import Follow
 from core.models import Component, Organization, Phase, Space, StoreEntry
 from core.moderation.models import Moderation
 from core.statistics.charts import bar_chart, line_chart, nice_ceiling
-from core.statistics.services import STORE, week_starts
+from core.statistics.services import STORE, compute, week_starts
 from plugins.pages.models import Page
 from plugins.proposals.models import Proposal, Support
 from tests.conftest import OTHER_HOST, other_organization
@@ -327,3 +328,24 @@ async def test_the_home_page_costs_the_same_whatever_the_number_of_spaces_events
     await record(app, engine, await db.get(Space, pages.space_id), pages, 999, utcnow())
     assert (await cost(False), await cost(True)) == (few_warm, few_cold)
     assert few_warm <= 6  # organization, spaces, their phases and pictures, the activity, scopes, areas
+
+
+async def test_weeks_run_from_monday_to_sunday_in_the_organizations_time_zone(app, engine, db, town, registry):
+    # Monday 00:30 in Tokyo (no summer time) is still Sunday 15:30 in UTC: one week apart.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    today = datetime.now(tokyo).date()
+    monday = today - timedelta(days=today.weekday())
+    when = datetime.combine(monday, time(0, 30), tzinfo=tokyo).astimezone(UTC)
+    proposals = await db.scalar(select(Component).where(Component.space_id == town.process.id,
+                                                        Component.component_type == "proposals"))
+    await record(app, engine, town.process, proposals, 6, when)
+
+    def proposals_per_week(statistics) -> dict:
+        return {week.start: sum(week.counts.values()) for week in statistics.weeks}
+
+    there = proposals_per_week(await compute(db, registry, town.organization.id, None, "Asia/Tokyo"))
+    here = proposals_per_week(await compute(db, registry, town.organization.id, None, "UTC"))
+    assert max(there) == monday and there[monday] >= 1
+    sunday_week = monday - timedelta(weeks=1)
+    assert here[sunday_week] == there.get(sunday_week, 0) + 1
+    assert sum(there.values()) == sum(here.values())  # the same events, in other weeks

@@ -16,7 +16,7 @@ counts once every few minutes per organization and space, and figures may lag th
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
@@ -27,10 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.models import User
 from core.activity.services import COMMENT, kind_of, visible
 from core.comments.models import Comment
-from core.db import utcnow
 from core.events import Event
 from core.follows import Follow
-from core.i18n import N_
+from core.i18n import N_, from_local, local_today, zone
 from core.models import Component, Organization, Space
 from core.moderation.services import not_hidden
 
@@ -76,11 +75,15 @@ def _visible_components(registry: Any, organization_id: int, space_id: int | Non
     return query.where(Space.id == space_id) if space_id is not None else query
 
 
-def _day(session: AsyncSession) -> Any:
-    """The UTC day of an event, on each backend (SQLite's ``date()`` reads the stored UTC text)."""
+def _day(session: AsyncSession, time_zone: str) -> Any:
+    """The day of an event in the organization's zone. PostgreSQL knows the zone's rules; SQLite's
+    ``date()`` reads the stored UTC text and is moved by the zone's offset of today (in the weeks around a
+    change of summer time, an event in the hour after midnight may fall on the day before)."""
+    known = zone(time_zone)  # UTC for a name the time zone database does not have
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", Event.created_at), Date)
-    return func.date(Event.created_at)
+        return cast(func.timezone(known.key, Event.created_at), Date)
+    offset = datetime.now(UTC).astimezone(known).utcoffset() or timedelta()
+    return func.date(Event.created_at, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
 def week_starts(today: date, weeks: int = WEEKS) -> list[date]:
@@ -89,10 +92,11 @@ def week_starts(today: date, weeks: int = WEEKS) -> list[date]:
     return [monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
 
 
-async def _weeks(session: AsyncSession, registry: Any, organization_id: int, space_id: int | None) -> list[Week]:
-    starts = week_starts(utcnow().date())
-    since = datetime.combine(starts[0], time(), tzinfo=timezone.utc)
-    day = _day(session).label("day")
+async def _weeks(session: AsyncSession, registry: Any, organization_id: int, space_id: int | None,
+                 time_zone: str) -> list[Week]:
+    starts = week_starts(local_today(time_zone))
+    since = from_local(starts[0], time(), time_zone)
+    day = _day(session, time_zone).label("day")
     query = visible(select(day, Event.event_type, func.count(Event.id)), registry, organization_id).where(
         Event.created_at >= since)
     if space_id is not None:
@@ -108,8 +112,9 @@ async def _weeks(session: AsyncSession, registry: Any, organization_id: int, spa
 
 
 async def compute(session: AsyncSession, registry: Any, organization_id: int,
-                  space_id: int | None = None) -> Statistics:
-    """The statistics of an organization, or of one of its spaces, counted now."""
+                  space_id: int | None = None, time_zone: str = "UTC") -> Statistics:
+    """The statistics of an organization, or of one of its spaces, counted now; weeks run from Monday to
+    Sunday in ``time_zone`` (the organization's)."""
     rows = (await session.execute(_visible_components(registry, organization_id, space_id))).all()
     by_type: dict[str, list[int]] = {}
     for component_id, component_type in rows:
@@ -159,7 +164,7 @@ async def compute(session: AsyncSession, registry: Any, organization_id: int,
         followers = followers.join(User, User.id == Follow.user_id).where(User.organization_id == organization_id)
     figures.append(Figure("followers", FOLLOWERS, await session.scalar(followers) or 0))
 
-    return Statistics(figures=figures, weeks=await _weeks(session, registry, organization_id, space_id))
+    return Statistics(figures=figures, weeks=await _weeks(session, registry, organization_id, space_id, time_zone))
 
 
 async def statistics_of(session: AsyncSession, registry: Any, organization: Organization, space: Space | None = None,
@@ -178,7 +183,8 @@ async def statistics_of(session: AsyncSession, registry: Any, organization: Orga
                 return msgspec.json.decode(cached, type=Statistics)
             except msgspec.DecodeError:  # written by another version: count again
                 pass
-    result = await compute(session, registry, organization.id, space.id if space is not None else None)
+    result = await compute(session, registry, organization.id, space.id if space is not None else None,
+                           organization.time_zone)
     if store is not None:
         try:
             await store.set(key, msgspec.json.encode(result), expires_in=CACHE_SECONDS)
