@@ -22,11 +22,12 @@ from core.spaces import CurrentComponent
 from core.spaces.admin import locales_of
 from core.uploads import MEGABYTE, UploadRefused, read_limited
 from core.web import DB
-from plugins.proposals import admin_log, evaluation, evaluation_page, exports, links, services
+from plugins.proposals import admin_log, evaluation, evaluation_page, exports, links, official, services
 from plugins.proposals.admin_forms import (
     ImportForm,
     MergeForm,
     NoteForm,
+    OfficialForm,
     SplitForm,
     StateEditForm,
     StateForm,
@@ -257,6 +258,46 @@ async def answers_upload(request: Request, db: DB, component: CurrentComponent) 
     return Redirect(_admin_url(request, component), status_code=303)
 
 
+# ------------------------------------------------------------------------------------ official proposals
+
+async def _official_form(request: Request, db: DB, component: Component, data: Any = None) -> Any:
+    assemblies = await official.assemblies_of(db, component)
+    choices = {"assembly": [("", _(request, N_("None")))] + [(str(space.id), translated(space.title))
+                                                            for space in assemblies] if assemblies else []}
+    return _form(request, OfficialForm, data, choices=choices)
+
+
+@get("/admin/official", opt=MANAGE)
+async def official_form(request: Request, db: DB, component: CurrentComponent) -> Template:
+    """An official proposal: the organization's own, or brought from a meeting or an assembly."""
+    return _page(request, "proposals/admin/official.html", component, form=await _official_form(request, db, component),
+                 admin_url=_admin_url(request, component))
+
+
+@post("/admin/official", opt=MANAGE)
+async def publish_official(request: Request, db: DB, component: CurrentComponent) -> Template | Redirect:
+    data = await request.form()
+    form = await _official_form(request, db, component, {key: data.get(key) for key in (
+        "title", "body", "origin", "assembly", "meeting", "meeting_date")})
+    if form.validate():
+        result = form.result
+        try:
+            proposal = await official.publish_official(
+                db, request.app.state.registry, component, title=result.title, body=result.body,
+                language=current_locale.get(), origin=result.origin,
+                assembly_id=int(result.assembly) if result.assembly else None, meeting=result.meeting,
+                meeting_date=result.meeting_date)
+        except services.ProposalError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            admin_log.log(request, component, "proposals.official", proposal.title, proposal_id=proposal.id)
+            await db.commit()
+            flash(request, _(request, N_("The official proposal is published.")))
+            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+    return _page(request, "proposals/admin/official.html", component, form=form,
+                 admin_url=_admin_url(request, component), status_code=400)
+
+
 # ------------------------------------------------------------------------------------ merge, split, import
 
 @post("/admin/merge", opt=MANAGE)
@@ -368,4 +409,5 @@ async def import_proposals(request: Request, db: DB, component: CurrentComponent
 
 
 ROUTES = [add_note, admin_index, assign, export_xlsx, states, add_state, edit_state, save_state, delete_state,
-          answers_form, answers_upload, merge, split_form, split, import_form, import_proposals]
+          answers_form, answers_upload, merge, split_form, split, import_form, import_proposals, official_form,
+          publish_official]

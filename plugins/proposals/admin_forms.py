@@ -4,6 +4,7 @@ from) are given when the form is built (``core.forms.Form``'s ``choices``), whic
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -11,6 +12,7 @@ from msgspec import Meta
 
 from core.i18n import N_
 from plugins.proposals.evaluation import KINDS
+from plugins.proposals.official import ORIGINS
 from plugins.proposals.schemas import Body, Title
 
 
@@ -107,3 +109,18 @@ class ImportForm(msgspec.Struct, kw_only=True):
         title=N_("Only accepted proposals"),
         description=N_("Proposals whose published answer accepts them (or counts as accepting them)."),
     )] = True
+
+
+class OfficialForm(msgspec.Struct, kw_only=True):
+    """An official proposal; the assembly is one of the organization's (``choices``)."""
+
+    title: Title
+    body: Body
+    origin: Annotated[Literal["organization", "meeting", "assembly"], Meta(
+        title=N_("It comes from"), extra={"labels": ORIGINS})] = "organization"
+    assembly: Annotated[str, Meta(title=N_("Assembly"), description=N_("If it comes from an assembly."))] = ""
+    meeting: Annotated[str, Meta(
+        max_length=200, title=N_("Meeting"),
+        description=N_("If it comes from a meeting: which one and where, for example \"Neighbourhood meeting at "
+                       "the civic centre\"."))] = ""
+    meeting_date: Annotated[datetime.date, Meta(title=N_("Date of the meeting"))] | None = None

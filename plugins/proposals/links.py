@@ -110,7 +110,8 @@ async def originals(session: AsyncSession, component: Component, proposal_ids: S
         Proposal.component_id == component.id, Proposal.id.in_(proposal_ids)).order_by(Proposal.id))).all())
 
 
-def _official(component: Component, title: str, body: str, language: str) -> Proposal:
+def new_official(component: Component, title: str, body: str, language: str) -> Proposal:
+    """A published proposal of the organization itself (no author, no supports yet). The caller adds it."""
     proposal = Proposal(component_id=component.id, author_id=None, official=True, title=" ".join(title.split()),
                         body=text_to_html(body), language=language, state="published", published_at=utcnow())
     proposal.words = words_of(f"{proposal.title} {proposal.body}")
@@ -140,7 +141,7 @@ async def merge(session: AsyncSession, component: Component, proposal_ids: Seque
         raise ProposalError(N_("Select at least two proposals of this component."))
     if any(original.state != "published" for original in found):
         raise ProposalError(N_("Only published proposals can be merged; withdrawn ones cannot."))
-    merged = _official(component, title, body, language)
+    merged = new_official(component, title, body, language)
     session.add(merged)
     await session.flush()
     await _replace(session, component, found, [merged], "merged_from")
@@ -154,7 +155,7 @@ async def split(session: AsyncSession, component: Component, proposal: Proposal,
         raise ProposalError(N_("Only published proposals can be split; withdrawn ones cannot."))
     if len(parts) < 2:
         raise ProposalError(N_("Write at least two proposals."))
-    made = [_official(component, title, body, proposal.language) for title, body in parts]
+    made = [new_official(component, title, body, proposal.language) for title, body in parts]
     session.add_all(made)
     await session.flush()
     await _replace(session, component, [proposal], made, "split_from")

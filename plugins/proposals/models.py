@@ -9,7 +9,7 @@ both pass a limit (see services.support).
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +46,12 @@ class Proposal(Base):
     """The group (core.groups) its author published it on behalf of. A plain integer, like comments' own:
     groups go only with their organization, which takes the proposals with it."""
     official: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str | None] = mapped_column(String(16))
+    """Where an official proposal comes from: "meeting" (``origin_meeting`` on ``origin_date``) or
+    "assembly" (``origin_space_id``); None for the organization's own (official.py)."""
+    origin_space_id: Mapped[int | None]
+    origin_meeting: Mapped[str | None] = mapped_column(String(200))
+    origin_date: Mapped[date | None]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     """Sanitised HTML (core.richtext)."""

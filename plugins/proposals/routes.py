@@ -43,6 +43,7 @@ from plugins.proposals import (
     evaluation_page,
     geolocation,
     links,
+    official,
     participatory_texts,
     services,
 )
@@ -188,6 +189,7 @@ async def _show_page(db: DB, request: Request, component: Component, proposal: P
         **await endorsement_routes.endorsement_context(request, db, component, proposal),
         **await amendment_routes.amendment_context(request, db, component, proposal),
         classification=await _classification(request, db, component, proposal, sent=classification),
+        origin=await official.origin_of(db, registry, proposal),
     )
 
 
