@@ -39,13 +39,14 @@ from sqlalchemy.orm import joinedload
 from core import events, search
 from core.categories import services as category_services
 from core.categories.models import Category
+from core.comments.models import Comment
 from core.db import dialect_insert, utcnow
 from core.follows import follow
 from core.groups import services as groups
 from core.i18n import N_, translated
 from core.manifest import ResourceInfo, SearchDocument
 from core.models import Component, Organization, Space
-from core.moderation.services import not_hidden, visible_count
+from core.moderation.services import COMMENT, not_hidden, visible_count
 from core.richtext import plain_text, sanitize
 from core.scopes import services as scope_services
 from core.scopes.models import Scope
@@ -64,7 +65,7 @@ from plugins.proposals.schemas import (
 PER_PAGE = 20
 RESOURCE_TYPE = "proposals.proposal"
 SIMILAR = 5
-ORDERS = ("random", "recent", "most_supported", "most_endorsed")
+ORDERS = ("random", "recent", "most_supported", "most_commented", "most_endorsed")
 STATE_FILTERS = ("accepted", "rejected", "evaluating", "not_answered", "withdrawn")
 ANSWER_STATE_TOKEN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 """A component's own answer states (plugins/proposals/evaluation.py) filter the list by their token."""
@@ -523,7 +524,26 @@ async def listing(session: AsyncSession, registry: Any, component: Component, us
             .limit(PER_PAGE).offset(offset)
         )).all()
         return proposals, total
+    if filters.order == "most_commented":
+        total = await session.scalar(select(visible_count(Proposal.id, RESOURCE_TYPE, unmoderated))) or 0
+        comments = comment_counts(component)
+        proposals = (await session.scalars(
+            select(Proposal).options(author).outerjoin(comments, comments.c.proposal_id == Proposal.id)
+            .where(*conditions).order_by(func.coalesce(comments.c.comments, 0).desc(), Proposal.id.desc())
+            .limit(PER_PAGE).offset(offset)
+        )).all()
+        return proposals, total
     return await _shuffled(session, conditions, unmoderated, filters.seed, offset)
+
+
+def comment_counts(component: Component) -> Any:
+    """How many comments each proposal of the component has that people can read (not deleted, not
+    hidden), as a subquery (``proposal_id``, ``comments``): counted when asked, along the comments'
+    index on their resource, so no counter has to follow every comment, deletion and moderation."""
+    return (select(Comment.resource_id.label("proposal_id"), func.count(Comment.id).label("comments"))
+            .where(Comment.component_id == component.id, Comment.resource_type == RESOURCE_TYPE,
+                   Comment.deleted_at.is_(None), not_hidden(Comment.id, COMMENT))
+            .group_by(Comment.resource_id).subquery())
 
 
 def shuffle_start(seed: int) -> int:

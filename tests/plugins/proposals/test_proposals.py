@@ -422,3 +422,34 @@ async def test_hidden_proposals_are_neither_listed_nor_counted_in_any_order_or_p
             assert total == len(visible), (order, seed, page)
             seen += [proposal.id for proposal in proposals]
         assert sorted(seen) == sorted(visible), (order, seed)  # every visible one once, no hidden one
+
+
+async def test_the_most_commented_come_first_counting_only_comments_people_can_read(client, demo, db, citizens,
+                                                                                     registry):
+    from core.moderation.models import Moderation
+
+    component = await demo_component(db)
+    first, second, third = await published_proposals(db, component, 3)
+    comments = {}
+    for proposal_id, count in ((first, 3), (second, 4), (third, 2)):
+        comments[proposal_id] = [Comment(component_id=component.id, resource_type="proposals.proposal",
+                                         resource_id=proposal_id, author_id=citizens[0].id, body=f"Comentari {n}")
+                                 for n in range(count)]
+        db.add_all(comments[proposal_id])
+    await db.flush()
+    # Of the second's four, two are deleted and one hidden by moderation: one is left to read.
+    for comment in comments[second][:2]:
+        comment.deleted_at = utcnow()
+    db.add(Moderation(organization_id=demo.id, space_id=component.space_id, component_id=component.id,
+                      resource_type="comments.comment", resource_id=comments[second][2].id, report_count=3,
+                      hidden_at=utcnow()))
+    await db.commit()
+    proposals, total = await services.listing(db, registry, component, None,
+                                              services.Filters(order="most_commented"))
+    ids = [proposal.id for proposal in proposals]
+    assert ids[:3] == [first, third, second]
+    assert total == len(set(await db.scalars(select(Proposal.id).where(Proposal.component_id == component.id,
+                                                                       Proposal.state == "published"))))
+    page = await client.get(f"{BASE}/{component.id}/?order=most_commented")
+    assert page.status_code == 200 and "<option value=\"most_commented\" selected>" in page.text
+    assert page.text.index(f"/{first}\"") < page.text.index(f"/{third}\"") < page.text.index(f"/{second}\"")
