@@ -260,11 +260,12 @@ async def answers_upload(request: Request, db: DB, component: CurrentComponent) 
 
 # ------------------------------------------------------------------------------------ official proposals
 
-async def _official_form(request: Request, db: DB, component: Component, data: Any = None) -> Any:
+async def _official_form(request: Request, db: DB, component: Component, data: Any = None,
+                         initial: Any = None) -> Any:
     assemblies = await official.assemblies_of(db, component)
     choices = {"assembly": [("", _(request, N_("None")))] + [(str(space.id), translated(space.title))
                                                             for space in assemblies] if assemblies else []}
-    return _form(request, OfficialForm, data, choices=choices)
+    return _form(request, OfficialForm, data, initial=initial, choices=choices)
 
 
 @get("/admin/official", opt=MANAGE)
@@ -295,6 +296,51 @@ async def publish_official(request: Request, db: DB, component: CurrentComponent
             flash(request, _(request, N_("The official proposal is published.")))
             return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
     return _page(request, "proposals/admin/official.html", component, form=form,
+                 admin_url=_admin_url(request, component), status_code=400)
+
+
+async def _official_proposal(db: DB, request: Request, component: Component, proposal_id: int) -> Proposal:
+    proposal = await _proposal(db, request, component, proposal_id)
+    if not proposal.official or proposal.state != "published":
+        raise NotFoundException()
+    return proposal
+
+
+@get("/admin/official/{proposal_id:int}", opt=MANAGE)
+async def edit_official_form(request: Request, db: DB, component: CurrentComponent,
+                             proposal_id: FromPath[int]) -> Template:
+    proposal = await _official_proposal(db, request, component, proposal_id)
+    form = await _official_form(request, db, component, initial={
+        "title": proposal.title, "body": services.html_to_text(proposal.body),
+        "origin": proposal.origin or "organization", "assembly": str(proposal.origin_space_id or ""),
+        "meeting": proposal.origin_meeting or "",
+        "meeting_date": proposal.origin_date.isoformat() if proposal.origin_date else ""})
+    return _page(request, "proposals/admin/official.html", component, form=form, proposal=proposal,
+                 admin_url=_admin_url(request, component))
+
+
+@post("/admin/official/{proposal_id:int}", opt=MANAGE)
+async def edit_official(request: Request, db: DB, component: CurrentComponent,
+                        proposal_id: FromPath[int]) -> Template | Redirect:
+    proposal = await _official_proposal(db, request, component, proposal_id)
+    data = await request.form()
+    form = await _official_form(request, db, component, {key: data.get(key) for key in (
+        "title", "body", "origin", "assembly", "meeting", "meeting_date")})
+    if form.validate():
+        result = form.result
+        try:
+            await official.edit_official(
+                db, component, proposal, title=result.title, body=result.body, origin=result.origin,
+                assembly_id=int(result.assembly) if result.assembly else None, meeting=result.meeting,
+                meeting_date=result.meeting_date)
+        except services.ProposalError as error:
+            form.add_error(error.field, _(request, error.message))
+        else:
+            admin_log.log(request, component, "proposals.official_edit", proposal.title, proposal_id=proposal.id)
+            await db.commit()
+            flash(request, _(request, N_("The official proposal is saved.")))
+            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
+    return _page(request, "proposals/admin/official.html", component, form=form, proposal=proposal,
                  admin_url=_admin_url(request, component), status_code=400)
 
 
@@ -410,4 +456,4 @@ async def import_proposals(request: Request, db: DB, component: CurrentComponent
 
 ROUTES = [add_note, admin_index, assign, export_xlsx, states, add_state, edit_state, save_state, delete_state,
           answers_form, answers_upload, merge, split_form, split, import_form, import_proposals, official_form,
-          publish_official]
+          publish_official, edit_official_form, edit_official]

@@ -25,6 +25,7 @@ ACTIONS = {
     "proposals.state_delete": N_("deleted the answer state %(target)s"),
     "proposals.merge": N_("merged proposals into %(target)s"),
     "proposals.official": N_("published the official proposal %(target)s"),
+    "proposals.official_edit": N_("changed the official proposal %(target)s"),
     "proposals.split": N_("split the proposal %(target)s"),
     "proposals.import": N_("imported proposals into %(target)s"),
     "proposals.export_xlsx": N_("exported the proposals of %(target)s as a spreadsheet"),

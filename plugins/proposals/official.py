@@ -18,7 +18,7 @@ from plugins.proposals import versions
 from plugins.proposals.events import resource_of
 from plugins.proposals.links import new_official
 from plugins.proposals.models import Proposal
-from plugins.proposals.services import ProposalError, search_document
+from plugins.proposals.services import ProposalError, lock_text, search_document, text_to_html, words_of
 
 ORIGINS = {
     "organization": N_("The organization"),
@@ -36,13 +36,11 @@ async def assemblies_of(session: AsyncSession, component: Component) -> list[Spa
     )).all())
 
 
-async def publish_official(session: AsyncSession, registry: Any, component: Component, *, title: str, body: str,
-                           language: str, origin: str = "organization", assembly_id: int | None = None,
-                           meeting: str = "", meeting_date: date | None = None) -> Proposal:
-    """Publish an official proposal in the component. The caller commits."""
+async def _set_origin(session: AsyncSession, component: Component, proposal: Proposal, origin: str,
+                      assembly_id: int | None, meeting: str, meeting_date: date | None) -> None:
     if origin not in ORIGINS:
         raise ProposalError(N_("Choose where the proposal comes from."), "origin")
-    proposal = new_official(component, title, body, language)
+    proposal.origin = proposal.origin_space_id = proposal.origin_meeting = proposal.origin_date = None
     if origin == "assembly":
         chosen = {space.id for space in await assemblies_of(session, component)}
         if not chosen:
@@ -57,6 +55,14 @@ async def publish_official(session: AsyncSession, registry: Any, component: Comp
         if meeting_date is None:
             raise ProposalError(N_("Give the date of the meeting."), "meeting_date")
         proposal.origin, proposal.origin_meeting, proposal.origin_date = origin, meeting, meeting_date
+
+
+async def publish_official(session: AsyncSession, registry: Any, component: Component, *, title: str, body: str,
+                           language: str, origin: str = "organization", assembly_id: int | None = None,
+                           meeting: str = "", meeting_date: date | None = None) -> Proposal:
+    """Publish an official proposal in the component. The caller commits."""
+    proposal = new_official(component, title, body, language)
+    await _set_origin(session, component, proposal, origin, assembly_id, meeting, meeting_date)
     session.add(proposal)
     await session.flush()
     await versions.record(session, proposal, None)
@@ -64,6 +70,22 @@ async def publish_official(session: AsyncSession, registry: Any, component: Comp
     await events.publish(session, "proposals.proposal_published", organization_id=component.space.organization_id,
                          resource=resource_of(registry, component, proposal), actor_id=None)
     return proposal
+
+
+async def edit_official(session: AsyncSession, component: Component, proposal: Proposal, *, title: str, body: str,
+                        origin: str = "organization", assembly_id: int | None = None, meeting: str = "",
+                        meeting_date: date | None = None) -> None:
+    """Change an official proposal's text or origin; a new text is a new version. The caller commits."""
+    if not proposal.official or proposal.component_id != component.id or proposal.state != "published":
+        raise ProposalError(N_("Only published official proposals are edited here."))
+    await lock_text(session, proposal)
+    before = (proposal.title, proposal.body)
+    await _set_origin(session, component, proposal, origin, assembly_id, meeting, meeting_date)
+    proposal.title, proposal.body = " ".join(title.split()), text_to_html(body)
+    proposal.words = words_of(f"{proposal.title} {proposal.body}")
+    await session.flush()
+    await versions.record(session, proposal, None, before=before)
+    await search.index(session, component, [search_document(proposal)])
 
 
 async def origin_of(session: AsyncSession, registry: Any, proposal: Proposal) -> tuple[Space, str] | None:

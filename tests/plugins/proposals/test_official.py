@@ -111,3 +111,36 @@ async def test_only_the_spaces_admins_publish_official_proposals(client, demo, d
     assert (await submit(client, login, email="admin@altra.test", password=PASSWORD)).status_code == 303
     assert (await client.get(f"http://{OTHER_HOST}{url}/admin/official")).status_code == 404
     assert await db.scalar(select(Proposal.id).where(Proposal.title == TITLE)) is None
+
+
+async def test_the_spaces_admins_edit_an_official_proposal_and_keep_its_history(client, demo, db, people):  # noqa: F811
+    from plugins.proposals.amendment_models import Version
+
+    component = await component_of(db)
+    url = f"{BASE}/{component.id}"
+    assembly = await db.scalar(select(Space).where(Space.slug == "consell-de-joves"))
+    await log_in(client, "admin@example.org")
+    await client.get("/locale/en?next=/")
+    proposal = await made(db, await publish(client, url, title=TITLE, body=BODY, origin="meeting",
+                                            meeting="Plenary of the district", meeting_date="2026-10-01"))
+    page = await client.get(f"{url}/{proposal.id}")
+    assert f'href="{url}/admin/official/{proposal.id}"' in page.text
+    form = await client.get(f"{url}/admin/official/{proposal.id}")
+    assert form.status_code == 200 and "Plenary of the district" in form.text and "2026-10-01" in form.text
+    missing = await client.post(f"{url}/admin/official/{proposal.id}", data={
+        "_csrf_token": csrf(form.text), "title": TITLE, "body": BODY, "origin": "assembly"})
+    assert missing.status_code == 400 and "Choose the assembly it comes from." in missing.text and TITLE in missing.text
+    saved = await client.post(f"{url}/admin/official/{proposal.id}", data={
+        "_csrf_token": csrf(form.text), "title": TITLE + " i els festius", "body": BODY, "origin": "assembly",
+        "assembly": str(assembly.id)}, follow_redirects=False)
+    assert saved.status_code == 303
+    proposal = await made(db, saved)
+    assert (proposal.title, proposal.origin, proposal.origin_space_id, proposal.origin_meeting) == (
+        TITLE + " i els festius", "assembly", assembly.id, None)
+    assert list(await db.scalars(select(Version.number).where(Version.proposal_id == proposal.id)
+                                 .order_by(Version.number))) == [1, 2]
+    citizens_own = await db.scalar(select(Proposal.id).where(Proposal.component_id == component.id,
+                                                             Proposal.official.is_(False)))
+    assert (await client.get(f"{url}/admin/official/{citizens_own}")).status_code == 404  # a demo citizen's
+    await log_in(client, "citizen@example.org")
+    assert (await client.get(f"{url}/admin/official/{proposal.id}")).status_code == 403
