@@ -277,26 +277,7 @@ async def official_form(request: Request, db: DB, component: CurrentComponent) -
 
 @post("/admin/official", opt=MANAGE)
 async def publish_official(request: Request, db: DB, component: CurrentComponent) -> Template | Redirect:
-    data = await request.form()
-    form = await _official_form(request, db, component, {key: data.get(key) for key in (
-        "title", "body", "origin", "assembly", "meeting", "meeting_date")})
-    if form.validate():
-        result = form.result
-        try:
-            proposal = await official.publish_official(
-                db, request.app.state.registry, component, title=result.title, body=result.body,
-                language=current_locale.get(), origin=result.origin,
-                assembly_id=int(result.assembly) if result.assembly else None, meeting=result.meeting,
-                meeting_date=result.meeting_date)
-        except services.ProposalError as error:
-            form.add_error(error.field, _(request, error.message))
-        else:
-            admin_log.log(request, component, "proposals.official", proposal.title, proposal_id=proposal.id)
-            await db.commit()
-            flash(request, _(request, N_("The official proposal is published.")))
-            return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
-    return _page(request, "proposals/admin/official.html", component, form=form,
-                 admin_url=_admin_url(request, component), status_code=400)
+    return await _save_official(request, db, component, None)
 
 
 async def _official_proposal(db: DB, request: Request, component: Component, proposal_id: int) -> Proposal:
@@ -322,23 +303,34 @@ async def edit_official_form(request: Request, db: DB, component: CurrentCompone
 @post("/admin/official/{proposal_id:int}", opt=MANAGE)
 async def edit_official(request: Request, db: DB, component: CurrentComponent,
                         proposal_id: FromPath[int]) -> Template | Redirect:
-    proposal = await _official_proposal(db, request, component, proposal_id)
+    return await _save_official(request, db, component, await _official_proposal(db, request, component, proposal_id))
+
+
+async def _save_official(request: Request, db: DB, component: Component,
+                         proposal: Proposal | None) -> Template | Redirect:
+    """Publish a new official proposal, or save the one given."""
     data = await request.form()
     form = await _official_form(request, db, component, {key: data.get(key) for key in (
         "title", "body", "origin", "assembly", "meeting", "meeting_date")})
     if form.validate():
         result = form.result
+        origin = {"origin": result.origin, "assembly_id": int(result.assembly) if result.assembly else None,
+                  "meeting": result.meeting, "meeting_date": result.meeting_date}
         try:
-            await official.edit_official(
-                db, component, proposal, title=result.title, body=result.body, origin=result.origin,
-                assembly_id=int(result.assembly) if result.assembly else None, meeting=result.meeting,
-                meeting_date=result.meeting_date)
+            if proposal is None:
+                proposal = await official.publish_official(
+                    db, request.app.state.registry, component, title=result.title, body=result.body,
+                    language=current_locale.get(), **origin)
+                action, message = "proposals.official", N_("The official proposal is published.")
+            else:
+                await official.edit_official(db, component, proposal, title=result.title, body=result.body, **origin)
+                action, message = "proposals.official_edit", N_("The official proposal is saved.")
         except services.ProposalError as error:
             form.add_error(error.field, _(request, error.message))
         else:
-            admin_log.log(request, component, "proposals.official_edit", proposal.title, proposal_id=proposal.id)
+            admin_log.log(request, component, action, proposal.title, proposal_id=proposal.id)
             await db.commit()
-            flash(request, _(request, N_("The official proposal is saved.")))
+            flash(request, _(request, message))
             return Redirect(f"{_base(request, component)}/{proposal.id}", status_code=303)
     return _page(request, "proposals/admin/official.html", component, form=form, proposal=proposal,
                  admin_url=_admin_url(request, component), status_code=400)
