@@ -6,7 +6,8 @@
 3. For each scenario, drives it with N concurrent clients (httpx + asyncio, keep-alive connections,
    closed loop: each client sends its next request when the last one answered) for a warm-up, then
    for a fixed duration (longer if pages are too slow to fill it), and records requests per second,
-   p50/p95/p99 latency and errors.
+   p50/p95/p99 latency and errors. The scenarios run with the page cache off (what rendering costs),
+   then the index and page ones again, ``-cached``, on a server with it on as installed (``core.page_cache``).
 4. Stops the server and replays each page in-process with a statement counter, for the number of
    SQL queries per page and the time spent in them.
 5. Writes ``bench/results/<date>-<backend>[...].json`` and ``.md`` and checks the targets of the issue.
@@ -35,7 +36,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Self
@@ -71,6 +72,9 @@ class Scenario:
     group: str
     """"index", "floor", "page" or "support"."""
     path: Callable[[random.Random], str] | None = None
+    cached: bool = False
+    """Run against a server that keeps pages for anonymous visitors (``page_cache_seconds``, on by default);
+    the other scenarios run with it off, so that they measure what rendering a page costs."""
 
 
 def scenarios(marker: dict[str, Any], proposal_ids: list[int]) -> list[Scenario]:
@@ -78,7 +82,7 @@ def scenarios(marker: dict[str, Any], proposal_ids: list[int]) -> list[Scenario]
     pages = max(1, marker["sizes"]["proposals"] // 20)
     deep = min(DEEP_PAGE, max(1, pages // 2))
     word = marker["search_word"]
-    return [
+    uncached = [
         Scenario("floor-recent", "floor: first page, most recent, one SQL query", "floor",
                  lambda rng: f"/bench/floor/{component_id}?order=recent"),
         Scenario("index-recent", "index: first page, most recent (`?order=recent`)", "index",
@@ -96,6 +100,10 @@ def scenarios(marker: dict[str, Any], proposal_ids: list[int]) -> list[Scenario]
         Scenario("support", "support, then withdraw it (logged in; POST, then the page it redirects to)",
                  "support"),
     ]
+    cached = [replace(scenario, name=f"{scenario.name}-cached", cached=True,
+                      description=f"{scenario.description}, page cache on")
+              for scenario in uncached if scenario.group in ("index", "page")]
+    return uncached + cached
 
 
 # ------------------------------------------------------------------------------------ the server
@@ -466,7 +474,7 @@ async def count_queries(settings: Any, marker: dict[str, Any], chosen: list[Scen
     base = marker["path"]
     busiest = await most_commented(engine, marker["component_id"]) or proposal_ids[0]
     pages = [(scenario.name, f"{base}/{busiest}" if scenario.group == "page" else scenario.path(rng))  # type: ignore[misc]
-             for scenario in chosen if scenario.path]
+             for scenario in chosen if scenario.path and not scenario.cached]
     async with AsyncTestClient(app=app, base_url=f"http://{marker['host']}") as client:
 
         async def measure(name: str, send: Callable[[], Awaitable[httpx.Response]], expected: int = 200,
@@ -696,16 +704,23 @@ async def main_async(args: argparse.Namespace, echo: Callable[[str], None] = pri
         wanted = set(args.scenarios.split(","))
         chosen = [scenario for scenario in chosen if scenario.name in wanted]
     install_dir = data_dir / f"install-{backend}"
-    server = Server(install_dir, database_url, args.workers, args.app_module, redis_url=args.redis_url)
-    echo(f"bench.run: server on {database_url.split('://')[0]}, {args.workers} process(es), "
-         f"{args.clients} clients, {args.warmup:g}+{args.duration:g} s per scenario")
-    server.start()
-    try:
-        load = await run_load(server, marker, chosen, proposal_ids, args, echo)
-    finally:
-        server.stop()
-    echo("bench.run: SQL per page, in-process")
-    settings = generate.bench_settings(install_dir, database_url, redis_url=args.redis_url)
+    load = []
+    for cached in (False, True):
+        group = [scenario for scenario in chosen if scenario.cached == cached]
+        if not group:
+            continue
+        server = Server(install_dir, database_url, args.workers, args.app_module, redis_url=args.redis_url,
+                        page_cache_seconds="" if cached else "0")
+        echo(f"bench.run: server on {database_url.split('://')[0]}, {args.workers} process(es), "
+             f"page cache {'on (the default)' if cached else 'off'}, "
+             f"{args.clients} clients, {args.warmup:g}+{args.duration:g} s per scenario")
+        server.start()
+        try:
+            load += await run_load(server, marker, group, proposal_ids, args, echo)
+        finally:
+            server.stop()
+    echo("bench.run: SQL per page, in-process (page cache off: every request renders)")
+    settings = generate.bench_settings(install_dir, database_url, redis_url=args.redis_url, page_cache_seconds=0)
     queries = await count_queries(settings, marker, chosen, proposal_ids,
                                   data_dir / "profiles" if args.profile else None, echo)
     result = {

@@ -2,6 +2,7 @@
 
 How a request flows (docs/architecture.md has the picture): uvicorn (forwarded
 headers from trusted proxies) -> Litestar routing -> MetricsMiddleware ->
+PageCacheMiddleware (pages kept for anonymous visitors, core.page_cache) ->
 RequestContextMiddleware (database session, organization by host, locale) ->
 session and CSRF -> the handler a plugin registered -> a template of the theme.
 """
@@ -28,6 +29,7 @@ from core.db import make_engine, make_sessionmaker
 from core.events import event_sessionmaker
 from core.i18n import Catalogs, date_filter, date_range, datetime_filter, translated
 from core.observability import MetricsMiddleware, configure_logging, security_headers
+from core.page_cache import PageCache, PageCacheMiddleware
 from core.permissions import permission_guard
 from core.plugins import PluginError, Registry
 from core.queue import Queue
@@ -110,7 +112,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     # own: a request holds a connection of the main pool while it briefly needs one of these, and if
     # both came from one pool, enough simultaneous requests would each wait for a connection that only
     # another waiting request could give back.
-    side_engine = make_engine(settings.effective_database_url)
+    side_engine = make_engine(settings.effective_database_url, watch_writes=False)  # no page shows these rows
     side_sessionmaker = make_sessionmaker(side_engine)
     store = make_store(settings, side_sessionmaker)
 
@@ -129,7 +131,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     )
     app = Litestar(
         route_handlers=route_handlers,
-        middleware=[MetricsMiddleware(), RequestContextMiddleware(), session_config.middleware, UserMiddleware(),
+        middleware=[MetricsMiddleware(), PageCacheMiddleware(), RequestContextMiddleware(), session_config.middleware, UserMiddleware(),
                     ActingMiddleware()],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -150,7 +152,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             {
                 "settings": settings, "registry": registry, "engine": engine, "sessionmaker": sessionmaker,
                 "catalogs": catalogs, "queue": queue, "counters": make_counters(settings, side_sessionmaker),
-                "store": store,
+                "store": store, "page_cache": PageCache(
+                    settings.page_cache_seconds, settings.page_cache_entries, session_config.key),
             }
         ),
         debug=settings.debug,

@@ -65,11 +65,19 @@ def relationship(*args: Any, **kwargs: Any) -> Any:
     return _relationship(*args, **kwargs)
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout for concurrent writers."""
+def make_engine(url: str, *, watch_writes: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout for concurrent writers.
+
+    Its writes drop the pages kept for anonymous visitors (``core.page_cache``), unless
+    ``watch_writes`` is false: the engine of sessions and rate limits, whose rows no page shows.
+    """
+    from core import page_cache
+
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
+        if watch_writes:
+            page_cache.watch_writes(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,7 +91,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if watch_writes:
+        page_cache.watch_writes(engine)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -25,6 +25,8 @@ LOCALES = ("ca", "es", "en")
 MAX_SESSION_AGE = 365 * 24 * 3600
 MAX_RETENTION_DAYS = 36_500
 MAX_REPORTS_TO_HIDE = 1_000_000
+MAX_PAGE_CACHE_SECONDS = 3600
+MAX_PAGE_CACHE_ENTRIES = 100_000
 
 
 class SettingsError(Exception):
@@ -85,6 +87,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Tile server of the maps (Leaflet URL template with {z}, {x}, {y}, optionally {s}); visitors' browsers fetch the tiles, never the server."""
     map_attribution: str = "© OpenStreetMap contributors"
     """Credit the tile server's terms require, shown on every map (plain text)."""
+    page_cache_seconds: int = 10
+    """Seconds a page is kept for visitors who are not logged in, on the pages that allow it (lists and
+    pages of proposals): each app process then answers them without rendering again. A change made through
+    this process shows at once; one made through another process, or by the clock, after at most this. 0: off."""
+    page_cache_entries: int = 1000
+    """Pages each app process keeps at most (the least recently used go first); each is one page of HTML."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Least severe log level written."""
     log_json: bool = True
@@ -128,6 +136,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if not 60 <= self.session_max_age <= MAX_SESSION_AGE:
             errors.append(f"session_max_age: must be at least 60 seconds and at most {MAX_SESSION_AGE} "
                           "(a year)")
+        if not 0 <= self.page_cache_seconds <= MAX_PAGE_CACHE_SECONDS:
+            errors.append(f"page_cache_seconds: must be between 0 (off) and {MAX_PAGE_CACHE_SECONDS}")
+        if not 0 <= self.page_cache_entries <= MAX_PAGE_CACHE_ENTRIES:
+            errors.append(f"page_cache_entries: must be between 0 (off) and {MAX_PAGE_CACHE_ENTRIES}")
         if not 1 <= self.reports_to_hide <= MAX_REPORTS_TO_HIDE:
             errors.append(f"reports_to_hide: must be between 1 and {MAX_REPORTS_TO_HIDE}")
         if self.system_host and not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", self.system_host):
@@ -273,6 +285,15 @@ def reference() -> list[tuple[str, str, str]]:
         default = field.default if field.default is not msgspec.NODEFAULT else field.default_factory()
         rows.append((ENV_PREFIX + field.name.upper(), repr(default), doc))
     return rows
+
+
+def reference_table() -> str:
+    """The README's configuration table, in Markdown."""
+    lines = ["| Environment variable | Default | Description |", "|---|---|---|"]
+    for name, default, doc in reference():
+        text = " ".join(doc.split()).replace("<", "&lt;").replace(">", "&gt;")
+        lines.append(f"| `{name}` | `{default}` | {text} |")
+    return "\n".join(lines)
 
 
 def _docs() -> dict[str, str]:

@@ -27,7 +27,7 @@ from sqlalchemy import Date, DateTime, Integer, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core import migrations
+from core import migrations, page_cache
 from core.accounts import passwords
 from core.app import create_app
 from core.db import Base, make_engine, make_sessionmaker
@@ -373,14 +373,17 @@ async def other_organization(db) -> Organization:
 class QueryCounter:
     """Counts the SQL statements an engine executes while active."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, rendered: bool = True) -> None:
         self.engine = engine.sync_engine
         self.statements: list[str] = []
+        self.rendered = rendered
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.statements.append(statement)
 
     def __enter__(self) -> QueryCounter:
+        if self.rendered:  # count what rendering costs, not a page kept for anonymous visitors
+            page_cache.invalidate()
         event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 
@@ -394,5 +397,6 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app):
-    """``with count_queries() as counter:`` counts what the app's engine runs."""
-    return lambda: QueryCounter(app.state.engine)
+    """``with count_queries() as counter:`` counts what the app's engine runs to render a page
+    (``count_queries(rendered=False)``: also when the page was kept by core.page_cache)."""
+    return lambda rendered=True: QueryCounter(app.state.engine, rendered=rendered)

@@ -39,7 +39,7 @@ async def test_tiny_data_is_consistent_and_the_floor_shows_the_index_first_page(
         assert proposals >= TINY.proposals and len(comments) == TINY.comments
         assert all((depth == 1) == (parent is None) == (root is None) and depth <= 3 for depth, parent, root in comments)
 
-        app = create_bench_app(generate.bench_settings(tmp_path / "install", url))
+        app = create_bench_app(generate.bench_settings(tmp_path / "install", url, page_cache_seconds=0))
         async with AsyncTestClient(app=app, base_url=f"http://{marker['host']}") as client:
             for query in ("order=recent", "seed=7"):
                 index = await client.get(f"{marker['path']}/?{query}")

@@ -90,6 +90,8 @@ VALID = {
         st.from_regex(r"(\{s\}\.)?[a-z0-9]([a-z0-9.-]{0,15}[a-z0-9])?", fullmatch=True),
         st.sampled_from(["", ":8080"]), st.sampled_from(["", ".png", "@2x.png?key=abc"])),
     "map_attribution": text,
+    "page_cache_seconds": st.integers(0, settings_module.MAX_PAGE_CACHE_SECONDS),
+    "page_cache_entries": st.integers(0, settings_module.MAX_PAGE_CACHE_ENTRIES),
     "log_level": st.sampled_from(["DEBUG", "INFO", "WARNING", "ERROR"]),
     "log_json": st.booleans(),
     "debug": st.booleans(),
@@ -162,8 +164,11 @@ def test_any_valid_setting_is_read_back_as_given(tmp_path, configuration):
 def invalid_env(name: str) -> st.SearchStrategy[str]:
     """Environment values the setting ``name`` must refuse."""
     kind = FIELDS[name].type
-    if name in ("session_max_age", "reports_to_hide", "backup_retention_days", "backup_hour"):
+    if name in ("session_max_age", "reports_to_hide", "backup_retention_days", "backup_hour", "page_cache_seconds",
+                "page_cache_entries"):
         low, high = {"session_max_age": (60, settings_module.MAX_SESSION_AGE),
+                     "page_cache_seconds": (0, settings_module.MAX_PAGE_CACHE_SECONDS),
+                     "page_cache_entries": (0, settings_module.MAX_PAGE_CACHE_ENTRIES),
                      "reports_to_hide": (1, settings_module.MAX_REPORTS_TO_HIDE),
                      "backup_retention_days": (1, settings_module.MAX_RETENTION_DAYS),
                      "backup_hour": (0, 23)}[name]

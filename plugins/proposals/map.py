@@ -19,10 +19,10 @@ from core.scopes import services as scope_services
 from core.spaces import CurrentComponent
 from core.web import DB
 from plugins.proposals import evaluation, geolocation, services
-from plugins.proposals.routes import READ, SEED_COOKIE, _page
+from plugins.proposals.routes import CACHED, _kept_seed, _page
 
 
-@get("/map", opt=READ)
+@get("/map", opt=CACHED)
 async def proposals_map(request: Request, db: DB, component: CurrentComponent) -> Template:
     """The located proposals that the list, filtered the same way, shows; only where the component
     places proposals on a map (and holds proposals, not a participatory text)."""
@@ -31,8 +31,7 @@ async def proposals_map(request: Request, db: DB, component: CurrentComponent) -
     if not rules.geolocation_enabled or rules.participatory_texts_enabled:  # a text's articles have no place
         raise NotFoundException()
     # The list's random order keeps its seed in a cookie: the map's link back to the list keeps it too.
-    seed = request.cookies.get(SEED_COOKIE, "")
-    filters = services.Filters.parse(request.query_params, int(seed) if seed.isdigit() else 1)
+    filters = services.Filters.parse(request.query_params, _kept_seed(request) or 1)
     categories, scopes = await services.classifications(db, component)
     filters.narrow(categories, scopes, component.space.scope_id)
     user = request.state.get("user")

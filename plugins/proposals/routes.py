@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from core import page_cache
 from core.accounts.routes import form_data
 from core.attachments import services as attachments
 from core.auth import flash
@@ -51,6 +52,8 @@ from plugins.proposals.models import AnswerState, Proposal
 from plugins.proposals.schemas import ClassificationForm, ProposalText
 
 READ = {"permission": "public"}
+CACHED = {**READ, "page_cache": True}
+"""Public pages whose answers to anonymous visitors are kept for a few seconds (core.page_cache)."""
 CREATE = {"permission": "proposals.create"}
 SUPPORT = {"permission": "proposals.support"}
 ANSWER = {"permission": "proposals.answer"}
@@ -113,7 +116,7 @@ def _error(request: Request, error: services.ProposalError) -> str:
 
 # ------------------------------------------------------------------------------------ list and page
 
-@get("/", opt=READ)
+@get("/", opt=CACHED)
 async def index(request: Request, db: DB, component: CurrentComponent) -> Template:
     """The proposals, filtered and ordered as asked; the random order keeps its seed per visitor."""
     if services.settings(request.app.state.registry, component).participatory_texts_enabled:
@@ -121,9 +124,8 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
         return _page(request, "proposals/participatory_texts/document.html", component,
                      may_evaluate=user is not None and evaluation.may_evaluate(await actor_of(request), component.space),
                      **await participatory_texts.document(db, request.app.state.registry, component, user))
-    seed = request.cookies.get(SEED_COOKIE, "")
-    default_seed = int(seed) if seed.isdigit() and 0 < int(seed) < 1_000_000 else random.randint(1, 999_999)
-    filters = services.Filters.parse(request.query_params, default_seed)
+    kept_seed = _kept_seed(request)
+    filters = services.Filters.parse(request.query_params, kept_seed or random.randint(1, 999_999))
     categories, scopes = await services.classifications(db, component)
     filters.narrow(categories, scopes, component.space.scope_id)
     user = request.state.get("user")
@@ -137,13 +139,24 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
                      may_evaluate=user is not None and evaluation.may_evaluate(await actor_of(request), component.space),
                      category_choices=category_services.choices(categories, "")[1:],
                      scope_choices=scope_services.choices(scopes, "")[1:])
-    # The same shuffle for a few hours, so a visitor paging through finds every proposal once.
-    response.set_cookie(SEED_COOKIE, str(filters.seed), max_age=6 * 3600, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path=_base(request, component))
+    if filters.seed != kept_seed:
+        # The same shuffle for a few hours, so a visitor paging through finds every proposal once. Set only
+        # when it changes: an answer that sets no cookie can be kept for the next visitor (core.page_cache).
+        response.set_cookie(SEED_COOKIE, str(filters.seed), max_age=6 * 3600, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https", path=_base(request, component))
     return response
 
 
-@get("/{proposal_id:int}", opt=READ)
+def _kept_seed(request: Request) -> int | None:
+    """The seed of the random order kept in the visitor's cookie; the page depends on it unless the address
+    gives one (every link of the list does)."""
+    if "seed" not in request.query_params:
+        page_cache.vary(request, SEED_COOKIE)
+    seed = request.cookies.get(SEED_COOKIE, "")
+    return int(seed) if seed.isdigit() and 0 < int(seed) < 1_000_000 else None
+
+
+@get("/{proposal_id:int}", opt=CACHED)
 async def show(request: Request, db: DB, component: CurrentComponent,
                proposal_id: FromPath[int]) -> Template | Redirect:
     try:
