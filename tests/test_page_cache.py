@@ -6,7 +6,6 @@ import asyncio
 import re
 
 import httpx
-
 from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -128,6 +127,15 @@ async def test_each_visitor_keeps_their_own_random_order(app, demo, db):
             orders[seed] = TITLES.findall(pages[-1].text)
             assert orders[seed] == TITLES.findall(explicit.text) and len(orders[seed]) > 3
     assert orders["11"] != orders[str(other)]
+
+    # In another order the seed is in no link: one page for every visitor, whatever their seed.
+    recent = []
+    for seed in ("11", str(other)):
+        async with AsyncTestClient(app=app, base_url=f"http://{DEMO_HOST}", cookies={"proposals_seed": seed}) as visitor:
+            await visitor.get("/locale/ca", params={"next": "/"})  # takes the CSRF cookie
+            recent.append(await visitor.get(url, params={"order": "recent"}))
+    assert "set-cookie" not in recent[0].headers and "age" not in recent[0].headers
+    assert recent[1].headers["age"] == "0" and recent[1].text == recent[0].text
 
 
 async def first_published(db, component_id: int) -> int:

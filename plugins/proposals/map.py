@@ -19,7 +19,7 @@ from core.scopes import services as scope_services
 from core.spaces import CurrentComponent
 from core.web import DB
 from plugins.proposals import evaluation, geolocation, services
-from plugins.proposals.routes import CACHED, _kept_seed, _page
+from plugins.proposals.routes import CACHED, _kept_seed, _page, _vary_on_seed
 
 
 @get("/map", opt=CACHED)
@@ -32,6 +32,7 @@ async def proposals_map(request: Request, db: DB, component: CurrentComponent) -
         raise NotFoundException()
     # The list's random order keeps its seed in a cookie: the map's link back to the list keeps it too.
     filters = services.Filters.parse(request.query_params, _kept_seed(request) or 1)
+    _vary_on_seed(request, filters)
     categories, scopes = await services.classifications(db, component)
     filters.narrow(categories, scopes, component.space.scope_id)
     user = request.state.get("user")

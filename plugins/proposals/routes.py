@@ -126,6 +126,7 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
                      **await participatory_texts.document(db, request.app.state.registry, component, user))
     kept_seed = _kept_seed(request)
     filters = services.Filters.parse(request.query_params, kept_seed or random.randint(1, 999_999))
+    _vary_on_seed(request, filters)
     categories, scopes = await services.classifications(db, component)
     filters.narrow(categories, scopes, component.space.scope_id)
     user = request.state.get("user")
@@ -139,7 +140,7 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
                      may_evaluate=user is not None and evaluation.may_evaluate(await actor_of(request), component.space),
                      category_choices=category_services.choices(categories, "")[1:],
                      scope_choices=scope_services.choices(scopes, "")[1:])
-    if filters.seed != kept_seed:
+    if filters.order == "random" and filters.seed != kept_seed:
         # The same shuffle for a few hours, so a visitor paging through finds every proposal once. Set only
         # when it changes: an answer that sets no cookie can be kept for the next visitor (core.page_cache).
         response.set_cookie(SEED_COOKIE, str(filters.seed), max_age=6 * 3600, httponly=True, samesite="lax",
@@ -148,12 +149,16 @@ async def index(request: Request, db: DB, component: CurrentComponent) -> Templa
 
 
 def _kept_seed(request: Request) -> int | None:
-    """The seed of the random order kept in the visitor's cookie; the page depends on it unless the address
-    gives one (every link of the list does)."""
-    if "seed" not in request.query_params:
-        page_cache.vary(request, SEED_COOKIE)
+    """The seed of the random order kept in the visitor's cookie."""
     seed = request.cookies.get(SEED_COOKIE, "")
     return int(seed) if seed.isdigit() and 0 < int(seed) < 1_000_000 else None
+
+
+def _vary_on_seed(request: Request, filters: services.Filters) -> None:
+    """A page in the random order depends on the visitor's seed, unless its address gives one (every link
+    of the list does); in any other order the seed is in no link, and the page is the same for everyone."""
+    if filters.order == "random" and "seed" not in request.query_params:
+        page_cache.vary(request, SEED_COOKIE)
 
 
 @get("/{proposal_id:int}", opt=CACHED)

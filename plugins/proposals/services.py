@@ -449,8 +449,10 @@ class Filters:
         )
 
     def query_string(self) -> str:
-        """The filters as a query string (without the page), for links that keep them: the map view, the list."""
-        values = {"q": self.q, "state": self.state, "order": self.order, "seed": self.seed,
+        """The filters as a query string (without the page), for links that keep them: the map view, the list.
+        The seed only in the random order: in any other, the visitor's cookie keeps it for when they go back."""
+        values = {"q": self.q, "state": self.state, "order": self.order,
+                  "seed": self.seed if self.order == "random" else "",
                   "mine": "1" if self.mine else "", "supported": "1" if self.supported else "",
                   "over_threshold": "1" if self.over_threshold else "", "category": self.category or "",
                   "scope": self.scope or "", "address": self.address}

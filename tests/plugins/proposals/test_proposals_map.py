@@ -135,7 +135,10 @@ async def test_the_map_lists_only_located_visible_proposals_and_keeps_the_filter
     accepted = await client.get(f"{url}/map", params={"state": "accepted", "order": "recent", "category": "999999"})
     assert listed(accepted.text) == ["Més arbres i ombra a la plaça Major"]
     assert '<option value="accepted" selected>' in accepted.text and f'action="{url}/map"' in accepted.text
-    assert f'href="{url}/?state=accepted&amp;order=recent&amp;seed=' in accepted.text  # back to the list, filtered
+    assert f'href="{url}/?state=accepted&amp;order=recent"' in accepted.text  # back to the list, filtered
+    # In the random order the link keeps the visitor's seed, so the list comes back as they left it.
+    shuffled = await client.get(f"{url}/map", params={"state": "accepted", "seed": "4321"})
+    assert f'href="{url}/?state=accepted&amp;order=random&amp;seed=4321"' in shuffled.text
     only_withdrawn = await client.get(f"{url}/map", params={"state": "withdrawn"})
     assert listed(only_withdrawn.text) == ["Una proposta retirada amb lloc"]
     list_page = (await client.get(f"{url}/", params={"q": "font", "address": "with"})).text
