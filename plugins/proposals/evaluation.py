@@ -36,6 +36,7 @@ from core.roles import SpaceRole
 from plugins.proposals.models import AnswerState, Note, Proposal, ValuatorAssignment
 from plugins.proposals.services import (
     RESOURCE_TYPE,
+    STATE_ROWS,
     ProposalError,
     _tell_answered,
     phase,
@@ -114,14 +115,17 @@ async def states_of(session: AsyncSession, component: Component) -> dict[str, St
     which lives as long as the request, remembers them; adding, changing or deleting a state forgets)."""
     known = session.info.setdefault(_STATES, {})
     if component.id not in known:
-        known[component.id] = {**BUILTIN, **{state.token: StateInfo(state.token, state.name, state.kind)
-                                             for state in await custom_states(session, component)}}
+        read = session.info.get(STATE_ROWS, {}).get(component.id)  # with the list's classifications
+        if read is None:
+            read = [(state.token, state.name, state.kind) for state in await custom_states(session, component)]
+        known[component.id] = {**BUILTIN, **{token: StateInfo(token, name, kind) for token, name, kind in read}}
     return dict(known[component.id])
 
 
 def _forget_states(session: AsyncSession | None) -> None:
     if session is not None:
         session.info.pop(_STATES, None)
+        session.info.pop(STATE_ROWS, None)
 
 
 async def add_state(session: AsyncSession, component: Component, token: str, name: dict[str, str],

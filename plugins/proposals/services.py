@@ -267,15 +267,19 @@ async def reclassify(session: AsyncSession, component: Component, proposal: Prop
 
 
 _CLASSIFICATIONS = "proposals.classifications"
+STATE_ROWS = "proposals.answer_state_rows"
+"""Per component id, its answer states as ``classifications`` read them: (token, name, kind) in order,
+for ``evaluation.states_of``, which then needs no query of its own."""
 
 
 async def classifications(session: AsyncSession, component: Component) -> tuple[list[Any], list[Any]]:
     """The categories of the component's space and the scopes of its organization, in their order: what the
     forms offer, what the list filters by and names.
 
-    One query for both (a UNION ALL of the two small tables), for the list's budget of queries; the
-    rows become detached Category and Scope objects, only ever read. The session, which lives as long as
-    the request, remembers them, so the several parts of a page that ask cost that one query."""
+    One query for both, and for the component's answer states too (a UNION ALL of the three small
+    tables), for the list's budget of queries; the rows become detached Category and Scope objects, only
+    ever read. The session, which lives as long as the request, remembers them, so the several parts of a
+    page that ask cost that one query."""
     known = session.info.setdefault(_CLASSIFICATIONS, {})
     if component.space_id in known:
         categories, scopes = known[component.space_id]
@@ -283,17 +287,23 @@ async def classifications(session: AsyncSession, component: Component) -> tuple[
     number, text = sa_cast(null(), Integer), sa_cast(null(), String)
     rows = (await session.execute(union_all(
         select(literal("category").label("kind"), Category.id, Category.parent_id, Category.name,
-               Category.weight, text.label("code"), number.label("scope_type_id"), Category.created_at)
+               Category.weight, text.label("code"), number.label("scope_type_id"), Category.created_at,
+               text.label("state_kind"))
         .where(Category.space_id == component.space_id),
         select(literal("scope"), Scope.id, Scope.parent_id, Scope.name, number, Scope.code, Scope.scope_type_id,
-               Scope.created_at)
+               Scope.created_at, text)
         .where(Scope.organization_id == component.space.organization_id),
+        select(literal("state"), AnswerState.id, number, AnswerState.name, AnswerState.weight, AnswerState.token,
+               number, AnswerState.created_at, AnswerState.kind)
+        .where(AnswerState.component_id == component.id),
     ))).all()
     categories = [Category(id=row.id, space_id=component.space_id, parent_id=row.parent_id, name=row.name,
                            weight=row.weight, created_at=row.created_at) for row in rows if row.kind == "category"]
     scopes = [Scope(id=row.id, organization_id=component.space.organization_id, parent_id=row.parent_id,
                     name=row.name, code=row.code, scope_type_id=row.scope_type_id, created_at=row.created_at)
               for row in rows if row.kind == "scope"]
+    states = sorted((row for row in rows if row.kind == "state"), key=lambda row: (row.weight, row.id))
+    session.info.setdefault(STATE_ROWS, {})[component.id] = [(row.code, row.name, row.state_kind) for row in states]
     found = ([category for category, _ in category_services.tree(categories)],
              [scope for scope, _ in scope_services.tree(scopes)])
     known[component.space_id] = found
