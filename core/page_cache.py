@@ -44,6 +44,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.i18n import LOCALE_COOKIE
+from core.web import scope_cookies, scope_header
 
 CSRF_COOKIE = "csrftoken"
 MAX_BODY = 256 * 1024
@@ -145,24 +146,6 @@ class PageCache:
         self.varies.clear()
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
-    cookies: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, cookie = part.strip().partition("=")
-                if key:
-                    cookies[key] = cookie.strip('"')
-    return cookies
-
-
-def _header(scope: Scope, wanted: bytes) -> str:
-    for name, value in scope["headers"]:
-        if name == wanted:
-            return value.decode("latin-1")
-    return ""
-
-
 def _full_key(base: tuple, names: Iterable[str], cookies: dict[str, str]) -> tuple:
     return (*base, tuple((name, cookies.get(name)) for name in names))
 
@@ -184,12 +167,12 @@ class PageCacheMiddleware(ASGIMiddleware):
                 or not scope["route_handler"].opt.get("page_cache")):
             await next_app(scope, receive, send)
             return
-        cookies = _cookies(scope)
+        cookies = scope_cookies(scope)
         if cache.session_cookie in cookies:
             await next_app(scope, receive, send)
             return
-        base = (scope.get("scheme", "http"), _header(scope, b"host").lower(), scope["path"], scope["query_string"],
-                cookies.get(LOCALE_COOKIE), _header(scope, b"accept-language"))
+        base = (scope.get("scheme", "http"), scope_header(scope, b"host").lower(), scope["path"], scope["query_string"],
+                cookies.get(LOCALE_COOKIE), scope_header(scope, b"accept-language"))
         key = _full_key(base, cache.varies.get(base, ()), cookies)
         page, fresh = cache.usable(key)
         rendering = cache.rendering.get(key)

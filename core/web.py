@@ -40,7 +40,7 @@ CurrentOrganization: TypeAlias = NamedDependency[Organization]
 
 def host_of(scope: Scope) -> str:
     """The request's host name without port, lowercased ("[::1]:8000" gives "::1")."""
-    host = _header(scope, b"host").strip().lower()
+    host = scope_header(scope, b"host").strip().lower()
     if host.startswith("["):
         return host[1:].split("]", 1)[0]
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
@@ -65,17 +65,19 @@ async def organization_and_footer(session: AsyncSession,
     return rows[0][0], [(slug, title) for _, slug, title in rows if slug is not None]
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def scope_cookies(scope: Scope) -> dict[str, str]:
+    """The request's cookies, read from its headers (for middleware, which runs before a Request exists)."""
+    cookies: dict[str, str] = {}
     for header, value in scope["headers"]:
         if header == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 key, _, val = part.strip().partition("=")
-                if key == name:
-                    return val
-    return None
+                if key:
+                    cookies[key] = val.strip('"')
+    return cookies
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def scope_header(scope: Scope, name: bytes) -> str:
     for header, value in scope["headers"]:
         if header == name:
             return value.decode("latin-1")
@@ -86,10 +88,10 @@ def choose_locale(scope: Scope, organization: Organization | None, default: str)
     """Cookie (the language switcher), then the browser's languages, then the organization's default."""
     available = organization.available_locales if organization else list(LANGUAGE_NAMES)
     fallback = organization.default_locale if organization else default
-    chosen = _cookie(scope, LOCALE_COOKIE)
+    chosen = scope_cookies(scope).get(LOCALE_COOKIE)
     if chosen in available:
         return chosen  # type: ignore[return-value]
-    return negotiate(_header(scope, b"accept-language"), available, fallback)
+    return negotiate(scope_header(scope, b"accept-language"), available, fallback)
 
 
 def system_host(scope: Scope, host: str, settings: Any) -> bool:
