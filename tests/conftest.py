@@ -353,6 +353,9 @@ async def app(settings: Settings, registry: Registry, engine: AsyncEngine):
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[AsyncTestClient]:
+    """The test's browser. Another visitor is this client after ``client.cookies.clear()``, another
+    organization a full URL (``http://altra.test/...``): a second AsyncTestClient on the same app runs
+    on an event loop of its own, and on PostgreSQL the pooled connections belong to the first one's."""
     async with AsyncTestClient(app=app, base_url=f"http://{DEMO_HOST}") as test_client:
         yield test_client
 
