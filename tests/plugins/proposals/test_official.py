@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import select
 
 from core.events import Event
-from core.models import Space
+from core.models import Component, Space
 from core.roles import grant_organization_role
 from core.search.models import IndexedDocument
+from plugins.proposals.amendment_models import Version
 from plugins.proposals.models import Proposal
 from tests.conftest import OTHER_HOST, other_organization
 from tests.plugins.proposals.test_evaluation import BASE, component_of, people  # noqa: F401
@@ -32,12 +33,17 @@ async def made(db, response) -> Proposal:
     return await db.scalar(select(Proposal).where(Proposal.id == proposal_id).execution_options(populate_existing=True))
 
 
-async def test_official_proposals_from_a_meeting_and_an_assembly(client, demo, db, people):  # noqa: F811
+async def as_the_admin(client, db) -> tuple[Component, str, Space]:
+    """The demo's proposals component, with its admin logged in (pages in English), and the demo's assembly."""
     component = await component_of(db)
-    url = f"{BASE}/{component.id}"
     assembly = await db.scalar(select(Space).where(Space.slug == "consell-de-joves"))
     await log_in(client, "admin@example.org")
     await client.get("/locale/en?next=/")
+    return component, f"{BASE}/{component.id}", assembly
+
+
+async def test_official_proposals_from_a_meeting_and_an_assembly(client, demo, db, people):  # noqa: F811
+    _, url, assembly = await as_the_admin(client, db)
     form = await client.get(f"{url}/admin/official")
     assert form.status_code == 200 and "New official proposal" in form.text and assembly.title["en"] in form.text
 
@@ -114,13 +120,7 @@ async def test_only_the_spaces_admins_publish_official_proposals(client, demo, d
 
 
 async def test_the_spaces_admins_edit_an_official_proposal_and_keep_its_history(client, demo, db, people):  # noqa: F811
-    from plugins.proposals.amendment_models import Version
-
-    component = await component_of(db)
-    url = f"{BASE}/{component.id}"
-    assembly = await db.scalar(select(Space).where(Space.slug == "consell-de-joves"))
-    await log_in(client, "admin@example.org")
-    await client.get("/locale/en?next=/")
+    component, url, assembly = await as_the_admin(client, db)
     proposal = await made(db, await publish(client, url, title=TITLE, body=BODY, origin="meeting",
                                             meeting="Plenary of the district", meeting_date="2026-10-01"))
     page = await client.get(f"{url}/{proposal.id}")
